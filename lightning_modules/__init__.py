@@ -1,0 +1,1 @@
+"""Models and training: the backbone with task-primary adapters, heads, losses, LightningModules."""
