@@ -1,0 +1,83 @@
+"""Data module for one downstream task: tokenized train/dev/test splits and word-level references."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+import pytorch_lightning as pl
+from omegaconf import DictConfig
+from torch.utils.data import DataLoader
+from transformers import DataCollatorForTokenClassification, DataCollatorWithPadding, PreTrainedTokenizerBase
+
+from datamodules.encoding import WordAlignment, encode_ner, encode_tc
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "dev", "test")
+
+
+class TaskDataModule(pl.LightningDataModule):
+    """Serve one task's splits. NER evaluation reads gold tags from the full, untruncated words."""
+
+    def __init__(
+        self,
+        family: str,
+        splits: dict[str, list],
+        labels: list[str],
+        tokenizer: PreTrainedTokenizerBase,
+        cfg: DictConfig,
+        seed: int,
+    ):
+        super().__init__()
+        self.family = family
+        self.labels = list(labels)
+        self.label_to_id = {label: i for i, label in enumerate(self.labels)}
+        self.tokenizer = tokenizer
+        self.cfg = cfg
+        self.examples = {split: list(splits[split]) for split in SPLITS}
+        if cfg.max_train_examples is not None and len(self.examples["train"]) > cfg.max_train_examples:
+            self.examples["train"] = random.Random(seed).sample(self.examples["train"], cfg.max_train_examples)
+        self.features: dict[str, list[dict]] = {}
+        self.alignments: dict[str, list[WordAlignment]] = {}
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.features:
+            return
+        for split, examples in self.examples.items():
+            if self.family == "ner":
+                features, alignments = encode_ner(self.tokenizer, examples, self.label_to_id, self.cfg.max_length)
+                self.alignments[split] = alignments
+            else:
+                features = encode_tc(self.tokenizer, examples, self.label_to_id, self.cfg.max_length)
+            self.features[split] = features
+        log.info("Tokenized %s", {split: len(features) for split, features in self.features.items()})
+
+    def gold_tags(self, split: str) -> list[tuple[str, ...]]:
+        """Word-level gold tags of every sentence of ``split`` (NER only)."""
+        return [example.tags for example in self.examples[split]]
+
+    def gold_label_ids(self, split: str) -> list[int]:
+        """Gold label ids of ``split`` (TC only)."""
+        return [self.label_to_id[example.label] for example in self.examples[split]]
+
+    def _collator(self):
+        if self.family == "ner":
+            return DataCollatorForTokenClassification(self.tokenizer, return_tensors="pt")
+        return DataCollatorWithPadding(self.tokenizer, return_tensors="pt")
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(
+            self.features["train"], batch_size=self.cfg.batch_size, shuffle=True, collate_fn=self._collator()
+        )
+
+    def _eval_loader(self, split: str) -> DataLoader:
+        # Length-sorted batches pad less; predictions are matched back through each feature's index.
+        ordered = sorted(self.features[split], key=lambda feature: len(feature["input_ids"]))
+        return DataLoader(ordered, batch_size=self.cfg.eval_batch_size, collate_fn=self._collator())
+
+    def val_dataloader(self) -> DataLoader:
+        return self._eval_loader("dev")
+
+    def test_dataloader(self) -> DataLoader:
+        return self._eval_loader("test")

@@ -1,0 +1,132 @@
+"""One downstream job: adapt the pre-finetuned backbone to a task, select on dev, score on test."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from pathlib import Path
+
+import pytorch_lightning as pl
+from omegaconf import DictConfig
+from pytorch_lightning.callbacks import ModelCheckpoint
+
+from datamodules.task_datamodule import TaskDataModule
+from datamodules.tasks import TaskSpec, load_task_splits, task_labels
+from lightning_modules.backbone import load_backbone, load_saved_backbone, load_tokenizer
+from lightning_modules.downstream_module import MAIN_METRIC, DownstreamModule
+from lightning_modules.encoder import AdaptedEncoder, build_lora_config
+from lightning_modules.loggers import build_loggers, finish_loggers
+from lightning_modules.run_info import config_hash, git_commit, package_versions, write_json
+from lightning_modules.strategies import Strategy
+
+log = logging.getLogger(__name__)
+
+DOWNSTREAM_MODES = ("lora", "linear", "full")
+TASK_ADAPTER = "task"
+
+
+def downstream_key(cfg: DictConfig, task: TaskSpec, pretrain_key: str | None) -> str:
+    """Hash of everything that determines one task's result."""
+    return config_hash(cfg.downstream, cfg.adapter, dataclasses.asdict(task), {"pretrain": pretrain_key, "seed": cfg.seed})
+
+
+def build_task_encoder(cfg: DictConfig, strategy: Strategy, family: str, artifact: Path | None) -> AdaptedEncoder:
+    """Build the encoder of one task: frozen backbone plus the adapter the downstream mode asks for."""
+    mode = cfg.downstream.mode
+    if mode not in DOWNSTREAM_MODES:
+        raise ValueError(f"downstream.mode={mode!r} is not one of {DOWNSTREAM_MODES}")
+    backbone = load_saved_backbone(artifact / "backbone") if artifact else load_backbone(cfg.backbone, seed=cfg.seed)
+
+    if mode != "lora":
+        encoder = AdaptedEncoder(backbone)
+        encoder.set_trainable(backbone=mode == "full", adapters=())
+        return encoder
+
+    encoder = AdaptedEncoder(backbone, [TASK_ADAPTER], build_lora_config(cfg.adapter, backbone.config.num_hidden_layers))
+    primary = strategy.adapters.get(family)
+    if artifact and primary:
+        encoder.load_adapter_weights(artifact / "adapters" / primary, into=TASK_ADAPTER)
+    encoder.set_trainable(backbone=False, adapters=[TASK_ADAPTER])
+    return encoder
+
+
+def run_task(
+    cfg: DictConfig,
+    task: TaskSpec,
+    strategy: Strategy,
+    artifact: Path | None,
+    pretrain_key: str | None,
+    run_dir: Path,
+    repo_dir: Path,
+) -> dict:
+    """Train and evaluate one task; write ``results/<task>.json`` and return its content.
+
+    A result file with the same configuration hash is reused, so rerunning a run folder resumes it.
+    """
+    result_path = run_dir / "results" / f"{task.name}.json"
+    key = downstream_key(cfg, task, pretrain_key)
+    if result_path.is_file():
+        previous = json.loads(result_path.read_text(encoding="utf-8"))
+        if previous.get("config_hash") == key:
+            log.info("Reusing result of %s from %s", task.name, result_path)
+            return previous
+
+    started = time.perf_counter()
+    splits = load_task_splits(task, Path(cfg.paths.data_dir))
+    labels = task_labels(task, splits)
+    tokenizer = load_tokenizer(cfg.backbone)
+    datamodule = TaskDataModule(task.family, splits, labels, tokenizer, cfg.downstream, seed=cfg.seed)
+    encoder = build_task_encoder(cfg, strategy, task.family, artifact)
+    adapter = TASK_ADAPTER if cfg.downstream.mode == "lora" else None
+    module = DownstreamModule(encoder, task.family, labels, cfg.downstream, adapter=adapter)
+    log.info("Task %s (%s) starts: %s examples, %d labels", task.name, task.family,
+             {split: len(examples) for split, examples in datamodule.examples.items()}, len(labels))
+
+    metric = MAIN_METRIC[task.family]
+    checkpoint = ModelCheckpoint(
+        dirpath=str(run_dir / "checkpoints" / task.name), monitor=f"dev/{metric}", mode="max",
+        save_top_k=1, save_weights_only=True, filename="best",
+    )
+    tags = [f"strategy:{strategy.name}", f"task:{task.name}", f"family:{task.family}", f"seed:{cfg.seed}"]
+    loggers = build_loggers(cfg, run_dir, task.name, "downstream", tags)
+    try:
+        max_steps = cfg.downstream.max_steps
+        trainer = pl.Trainer(
+            **cfg.trainer, max_steps=max_steps, logger=loggers, callbacks=[checkpoint],
+            val_check_interval=min(cfg.downstream.val_check_interval, max_steps), check_val_every_n_epoch=None,
+            num_sanity_val_steps=0, default_root_dir=str(run_dir),
+        )
+        trainer.fit(module, datamodule=datamodule)
+        fit_seconds = time.perf_counter() - started
+        trainer.test(module, datamodule=datamodule, ckpt_path="best")
+    finally:
+        finish_loggers(loggers)
+
+    result = {
+        "task": task.name,
+        "family": task.family,
+        "metric": metric,
+        "score": module.scores["test"][metric],
+        "test": module.scores["test"],
+        "dev_best": float(checkpoint.best_model_score) if checkpoint.best_model_score is not None else None,
+        "strategy": strategy.name,
+        "downstream_mode": cfg.downstream.mode,
+        "seed": cfg.seed,
+        "backbone": cfg.backbone.name,
+        "sizes": {
+            **{f"{split}_examples": len(examples) for split, examples in datamodule.examples.items()},
+            "labels": len(labels),
+            "trainable_parameters": sum(p.numel() for p in module.parameters() if p.requires_grad),
+            "total_parameters": sum(p.numel() for p in module.parameters()),
+        },
+        "timings": {"fit_seconds": round(fit_seconds, 1), "total_seconds": round(time.perf_counter() - started, 1)},
+        "config_hash": key,
+        "pretrain_config_hash": pretrain_key,
+        "git_commit": git_commit(repo_dir),
+        "packages": package_versions(),
+    }
+    write_json(result_path, result)
+    log.info("Task %s done in %.0f s: test %s = %.4f", task.name, result["timings"]["total_seconds"], metric, result["score"])
+    return result

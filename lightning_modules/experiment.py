@@ -1,0 +1,71 @@
+"""The main job: pre-finetuning, then the downstream fan-out over the suite, then the summary table."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from pathlib import Path
+
+import pytorch_lightning as pl
+from omegaconf import DictConfig
+
+from datamodules.tasks import TaskRegistry
+from lightning_modules.downstream_stage import run_task
+from lightning_modules.pretrain_stage import pretrain_key, run_pretraining
+from lightning_modules.results import summary_markdown
+from lightning_modules.strategies import get_strategy
+
+log = logging.getLogger(__name__)
+
+
+class ExperimentError(RuntimeError):
+    """One or more downstream tasks failed; the others' results are kept in the run folder."""
+
+
+def check_data_dir(cfg: DictConfig) -> Path:
+    """Return the data mirror folder or raise an error that says how to set it."""
+    if cfg.paths.data_dir is None:
+        raise FileNotFoundError(
+            "the data mirror location is not set: export MTPF_DATA_DIR=/path/to/data (the folder with the "
+            "task data sets) or pass paths.data_dir=/path/to/data"
+        )
+    path = Path(cfg.paths.data_dir)
+    if not path.is_dir():
+        raise FileNotFoundError(f"paths.data_dir={path} is not a folder; set MTPF_DATA_DIR to the data mirror folder")
+    return path
+
+
+def run_experiment(cfg: DictConfig, repo_dir: Path) -> list[dict]:
+    """Run pre-finetuning and every downstream task; return the per-task results."""
+    started = time.perf_counter()
+    check_data_dir(cfg)
+    run_dir = Path(cfg.paths.output_dir)
+    strategy = get_strategy(cfg.pretrain.strategy)
+    registry = TaskRegistry(Path(cfg.tasks_dir))
+    tasks = [registry.get(name) for name in cfg.suite.tasks]  # fails early on unknown task names
+    pl.seed_everything(cfg.seed, workers=True)
+
+    artifact, key = None, None
+    if strategy.families:
+        artifact = run_pretraining(cfg, strategy, run_dir, repo_dir)
+        key = pretrain_key(cfg)
+
+    results, failures = [], []
+    for task in tasks:
+        pl.seed_everything(cfg.seed, workers=True)
+        try:
+            results.append(run_task(cfg, task, strategy, artifact, key, run_dir, repo_dir))
+        except Exception as error:  # one failed task must not discard the results of the others
+            log.error("Task %s failed: %s\n%s", task.name, error, traceback.format_exc())
+            failures.append(task.name)
+
+    title = f"{cfg.experiment_name}: {strategy.name}, {cfg.backbone.name}, seed {cfg.seed}"
+    table = summary_markdown(results, title)
+    (run_dir / "summary.md").write_text(table, encoding="utf-8")
+    print("\n" + table)
+    log.info("Experiment done in %.0f s; run folder %s", time.perf_counter() - started, run_dir)
+
+    if failures:
+        raise ExperimentError(f"tasks {failures} failed (see the log above); results of the others are in {run_dir}")
+    return results

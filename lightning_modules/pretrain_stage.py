@@ -1,0 +1,105 @@
+"""The pre-finetuning stage: train, then save a reusable artifact (backbone, adapters, manifest)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+
+import pytorch_lightning as pl
+from omegaconf import DictConfig, OmegaConf
+
+from datamodules.pretrain_datamodule import PretrainDataModule
+from lightning_modules.backbone import load_backbone, load_tokenizer
+from lightning_modules.encoder import AdaptedEncoder, build_lora_config
+from lightning_modules.loggers import build_loggers, finish_loggers
+from lightning_modules.pretrain_module import PretrainModule
+from lightning_modules.run_info import config_hash, git_commit, package_versions, write_json
+from lightning_modules.strategies import Strategy
+
+log = logging.getLogger(__name__)
+
+# Bump when a code change alters what pre-finetuning produces, so cached artifacts are rebuilt.
+PRETRAIN_CODE_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+def pretrain_key(cfg: DictConfig) -> str:
+    """Hash of everything that determines the pre-finetuning result."""
+    return config_hash(cfg.backbone, cfg.adapter, cfg.pretrain, {"seed": cfg.seed, "code": PRETRAIN_CODE_VERSION})
+
+
+def artifact_dir(cfg: DictConfig) -> Path:
+    return Path(cfg.paths.cache_dir) / "pretrain" / f"{cfg.pretrain.strategy}-{pretrain_key(cfg)}"
+
+
+def run_pretraining(cfg: DictConfig, strategy: Strategy, run_dir: Path, repo_dir: Path) -> Path:
+    """Return the artifact folder of this configuration, training it first unless a complete one exists."""
+    target = artifact_dir(cfg)
+    if (target / MANIFEST).is_file():
+        log.info("Reusing pre-finetuning artifact %s", target)
+        return target
+
+    started = time.perf_counter()
+    log.info("Pre-finetuning (%s) starts: %d steps, families %s", strategy.name, cfg.pretrain.max_steps, strategy.families)
+    tokenizer = load_tokenizer(cfg.backbone)
+    backbone = load_backbone(cfg.backbone, seed=cfg.seed)
+    lora = build_lora_config(cfg.adapter, backbone.config.num_hidden_layers) if strategy.adapter_names else None
+    encoder = AdaptedEncoder(backbone, strategy.adapter_names, lora)
+
+    datamodule = PretrainDataModule(
+        cfg.pretrain, list(strategy.families), tokenizer, Path(cfg.paths.data_dir), Path(cfg.paths.cache_dir), cfg.seed
+    )
+    datamodule.setup("fit")
+    module = PretrainModule(encoder, strategy, cfg.pretrain, num_silver_tags=max(1, len(datamodule.silver_tags)))
+
+    loggers = build_loggers(cfg, run_dir, "pretrain", "pretrain", [f"strategy:{strategy.name}", f"seed:{cfg.seed}"])
+    try:
+        trainer = pl.Trainer(
+            **cfg.trainer, max_steps=cfg.pretrain.max_steps, logger=loggers, enable_checkpointing=False,
+            default_root_dir=str(run_dir),
+        )
+        trainer.fit(module, datamodule=datamodule)
+    finally:
+        finish_loggers(loggers)
+
+    seconds = time.perf_counter() - started
+    _save_artifact(target, encoder, tokenizer, cfg, strategy, datamodule, module, seconds, repo_dir)
+    log.info("Pre-finetuning done in %.0f s; steps per family %s; artifact %s", seconds, dict(module.steps_per_family), target)
+    return target
+
+
+def _save_artifact(target, encoder, tokenizer, cfg, strategy, datamodule, module, seconds, repo_dir) -> None:
+    # Written into a temporary folder and renamed at the end, so a crash never leaves an artifact
+    # that looks complete.
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    encoder.save_backbone(partial / "backbone")
+    tokenizer.save_pretrained(partial / "backbone")
+    if strategy.adapter_names:
+        encoder.save_adapters(partial / "adapters")
+
+    manifest = {
+        "strategy": strategy.name,
+        "families": list(strategy.families),
+        "adapters": strategy.adapters,
+        "adapted_layers": list(build_lora_config(cfg.adapter, encoder.num_hidden_layers).layers_to_transform),
+        "backbone": cfg.backbone.name,
+        "silver_tags": datamodule.silver_tags,
+        "data_sizes": {family: len(features) for family, features in datamodule.features.items()},
+        "steps_per_family": dict(module.steps_per_family),
+        "seconds": round(seconds, 1),
+        "config_hash": pretrain_key(cfg),
+        "config": OmegaConf.to_container(cfg.pretrain, resolve=True),
+        "git_commit": git_commit(repo_dir),
+        "packages": package_versions(),
+    }
+    write_json(partial / MANIFEST, manifest)
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+
+
+def read_manifest(artifact: Path) -> dict:
+    return json.loads((artifact / MANIFEST).read_text(encoding="utf-8"))

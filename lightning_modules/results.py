@@ -1,0 +1,31 @@
+"""Per-task result files and the summary table of a run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def load_results(results_dir: Path) -> list[dict]:
+    """Read every per-task result file of a run folder's ``results/``, sorted by family then task."""
+    results = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(results_dir.glob("*.json"))]
+    return sorted(results, key=lambda result: (result["family"], result["task"]))
+
+
+def family_means(results: list[dict]) -> dict[str, float]:
+    """Unweighted mean of the main test score over the tasks of each family."""
+    by_family: dict[str, list[float]] = {}
+    for result in results:
+        by_family.setdefault(result["family"], []).append(result["score"])
+    return {family: sum(scores) / len(scores) for family, scores in sorted(by_family.items())}
+
+
+def summary_markdown(results: list[dict], title: str) -> str:
+    """Render the per-task scores and family means as a Markdown table (scores in points, 0-100)."""
+    lines = [f"## {title}", "", "| task | family | metric | score |", "|---|---|---|---:|"]
+    for result in results:
+        lines.append(f"| {result['task']} | {result['family']} | {result['metric']} | {100 * result['score']:.2f} |")
+    for family, mean in family_means(results).items():
+        count = sum(result["family"] == family for result in results)
+        lines.append(f"| **mean ({count} tasks)** | {family} | main | {100 * mean:.2f} |")
+    return "\n".join(lines) + "\n"
