@@ -25,3 +25,17 @@ def data_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture()
+def compose_config():
+    """Return a function that composes the real ``conf/train.yaml`` with overrides."""
+    from hydra import compose, initialize_config_dir
+
+    os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
+
+    def _compose(overrides: list[str] | None = None):
+        with initialize_config_dir(config_dir=str(REPO_ROOT / "conf"), version_base="1.3"):
+            return compose(config_name="train", overrides=overrides or [])
+
+    return _compose
