@@ -7,6 +7,7 @@ encoder dropout) and two-column TSV pair files. ``collect_pairs`` mixes them.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 from collections.abc import Callable, Iterator
@@ -47,7 +48,7 @@ def wikitext_adjacent(data_dir: Path) -> list[TextPair]:
     return [
         TextPair(anchor=first, positive=second)
         for paragraph in read_wikitext_paragraphs(data_dir)
-        for first, second in zip(paragraph, paragraph[1:])
+        for first, second in itertools.pairwise(paragraph)
         if first != second
     ]
 

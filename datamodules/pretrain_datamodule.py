@@ -10,19 +10,15 @@ import pytorch_lightning as pl
 from omegaconf import DictConfig
 from torch.utils.data import DataLoader
 from transformers import DataCollatorForTokenClassification, PreTrainedTokenizerBase
+from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from datamodules.encoding import PairCollator, encode_ner, encode_pairs
 from datamodules.mixing import MixedFamilyLoader, family_schedule
 from datamodules.pairs import collect_pairs
 from datamodules.pretrain_text import collect_sentences
-from datamodules.silver import silver_label
+from datamodules.silver import silver_label, silver_tag_list
 
 log = logging.getLogger(__name__)
-
-
-def iob2_tag_list(entity_types: list[str]) -> list[str]:
-    """Return ``O`` followed by ``B-``/``I-`` tags for each entity type, in sorted type order."""
-    return ["O"] + [f"{prefix}-{kind}" for kind in sorted(entity_types) for prefix in ("B", "I")]
 
 
 class PretrainDataModule(pl.LightningDataModule):
@@ -76,7 +72,7 @@ class PretrainDataModule(pl.LightningDataModule):
         examples = silver_label(sentences, ner.teacher, self.cache_dir / "silver", entity_types=entity_types)
 
         found_types = {tag[2:] for example in examples for tag in example.tags if tag != "O"}
-        self.silver_tags = iob2_tag_list(sorted(found_types))
+        self.silver_tags = silver_tag_list(sorted(found_types))
         label_to_id = {tag: i for i, tag in enumerate(self.silver_tags)}
         features, _ = encode_ner(self.tokenizer, examples, label_to_id, self.cfg.max_length)
         return features
@@ -95,7 +91,7 @@ class PretrainDataModule(pl.LightningDataModule):
             family: DataLoader(
                 features,
                 batch_size=self.cfg[family].batch_size,
-                shuffle=True,
+                sampler=LengthGroupedSampler(self.cfg[family].batch_size, lengths=[_length(f) for f in features]),
                 drop_last=True,
                 collate_fn=collators[family],
             )
@@ -106,3 +102,10 @@ class PretrainDataModule(pl.LightningDataModule):
             sizes, self.cfg.mixing, self.cfg.max_steps, seed=self.seed, temperature=self.cfg.mixing_temperature
         )
         return MixedFamilyLoader(loaders, schedule)
+
+
+def _length(feature: dict) -> int:
+    """Sub-token length of a feature; for a pair, the longer side."""
+    if "input_ids" in feature:
+        return len(feature["input_ids"])
+    return max(len(feature["anchor"]["input_ids"]), len(feature["positive"]["input_ids"]))

@@ -9,6 +9,7 @@ import pytorch_lightning as pl
 from omegaconf import DictConfig
 from torch.utils.data import DataLoader
 from transformers import DataCollatorForTokenClassification, DataCollatorWithPadding, PreTrainedTokenizerBase
+from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from datamodules.encoding import WordAlignment, encode_ner, encode_tc
 
@@ -67,9 +68,10 @@ class TaskDataModule(pl.LightningDataModule):
         return DataCollatorWithPadding(self.tokenizer, return_tensors="pt")
 
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(
-            self.features["train"], batch_size=self.cfg.batch_size, shuffle=True, collate_fn=self._collator()
-        )
+        features = self.features["train"]
+        # Batches of similar lengths pad less, which roughly halves a CPU step on NER data.
+        sampler = LengthGroupedSampler(self.cfg.batch_size, lengths=[len(f["input_ids"]) for f in features])
+        return DataLoader(features, batch_size=self.cfg.batch_size, sampler=sampler, collate_fn=self._collator())
 
     def _eval_loader(self, split: str) -> DataLoader:
         # Length-sorted batches pad less; predictions are matched back through each feature's index.

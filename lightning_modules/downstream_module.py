@@ -38,6 +38,9 @@ class DownstreamModule(pl.LightningModule):
             self.head = SequenceClassificationHead(encoder.hidden_size, len(labels), pooling=cfg.tc_pooling)
         self._predictions: dict[int, list[int] | int] = {}
         self.scores: dict[str, dict[str, float]] = {}
+        # from_pretrained returns the backbone in eval mode and Lightning keeps each module's mode,
+        # so switch dropout (backbone and LoRA) on for training explicitly.
+        self.train()
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         hidden = self.encoder(input_ids, attention_mask, adapter=self.adapter)
@@ -86,7 +89,7 @@ class DownstreamModule(pl.LightningModule):
             predicted = []
             for index, alignment in enumerate(datamodule.alignments[split]):
                 tags = ["O"] * alignment.num_words
-                for word, label_id in zip(alignment.kept_words, self._predictions[index]):
+                for word, label_id in zip(alignment.kept_words, self._predictions[index], strict=True):
                     tags[word] = self.labels[label_id]
                 predicted.append(tags)
             scores = ner_scores(gold, predicted)

@@ -31,6 +31,9 @@ class PretrainModule(pl.LightningModule):
         self.tagging_head = TokenTaggingHead(encoder.hidden_size, num_silver_tags) if "ner" in strategy.families else None
         self.encoder.set_trainable(backbone=strategy.train_backbone, adapters=strategy.adapter_names)
         self.steps_per_family: Counter[str] = Counter()
+        # from_pretrained returns the backbone in eval mode and Lightning keeps each module's mode,
+        # so switch dropout (backbone and LoRA) on for training explicitly.
+        self.train()
 
     def training_step(self, batch: tuple[str, dict], batch_idx: int) -> torch.Tensor:
         family, inputs = batch

@@ -6,6 +6,7 @@ import pytest
 import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader
+from transformers import DataCollatorForTokenClassification
 
 from datamodules.encoding import PairCollator, encode_ner, encode_pairs
 from datamodules.examples import NerExample, TextPair
@@ -14,7 +15,6 @@ from lightning_modules.backbone import load_backbone, load_tokenizer
 from lightning_modules.encoder import AdaptedEncoder, adapted_layer_indices, adapter_of, build_lora_config
 from lightning_modules.pretrain_module import PretrainModule
 from lightning_modules.strategies import get_strategy
-from transformers import DataCollatorForTokenClassification
 
 TAGS = ["O", "B-PERSON", "I-PERSON", "B-GPE", "I-GPE"]
 

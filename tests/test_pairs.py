@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def test_definition_example_content(source_pairs):
 
 def test_wikitext_adjacent_are_neighbours(data_dir):
     paragraphs = read_wikitext_paragraphs(data_dir)
-    neighbours = {(first, second) for paragraph in paragraphs for first, second in zip(paragraph, paragraph[1:])}
+    neighbours = {(first, second) for paragraph in paragraphs for first, second in itertools.pairwise(paragraph)}
     pairs = wikitext_adjacent(data_dir)
     assert {(pair.anchor, pair.positive) for pair in pairs} <= neighbours
     assert not any("<unk>" in pair.anchor or "@-@" in pair.positive for pair in pairs)

@@ -40,7 +40,7 @@ def real_sentences(data_dir: Path) -> list[str]:
 
 def _assert_valid_iob2(example: NerExample) -> None:
     previous = "O"
-    for token, tag in zip(example.tokens, example.tags):
+    for token, tag in zip(example.tokens, example.tags, strict=True):
         assert token.strip(), f"whitespace token in {example.tokens}"
         if tag.startswith("I-"):
             assert previous in (f"B-{tag[2:]}", f"I-{tag[2:]}"), f"{tag} after {previous} in {example}"
