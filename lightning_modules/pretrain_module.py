@@ -59,9 +59,17 @@ class PretrainModule(pl.LightningModule):
         return token_cross_entropy(logits, inputs["labels"])
 
     def _contrastive_loss(self, inputs: dict) -> torch.Tensor:
-        anchors = mean_pool(self._encode("tc", inputs["anchor"]), inputs["anchor"]["attention_mask"])
-        positives = mean_pool(self._encode("tc", inputs["positive"]), inputs["positive"]["attention_mask"])
-        return info_nce(anchors, positives, temperature=self.cfg.tc.temperature)
+        anchors = self._sentence_embedding(inputs["anchor"])
+        positives = self._sentence_embedding(inputs["positive"])
+        return info_nce(anchors, positives, temperature=self.cfg.tc.temperature, symmetric=self.cfg.tc.symmetric)
+
+    def _sentence_embedding(self, inputs: dict) -> torch.Tensor:
+        hidden = self._encode("tc", inputs)
+        if self.cfg.tc.pooling == "mean":
+            return mean_pool(hidden, inputs["attention_mask"])
+        if self.cfg.tc.pooling == "cls":
+            return hidden[:, 0]
+        raise ValueError(f"pretrain.tc.pooling={self.cfg.tc.pooling!r} is not one of mean, cls")
 
     def configure_optimizers(self):
         backbone = [p for p in self.encoder.backbone_parameters() if p.requires_grad]

@@ -13,7 +13,12 @@ SMOKE_TASKS = {"conll2003", "wnut17", "ncbi_disease", "sst2", "trec", "banking77
 
 
 def _train(tmp_path, data_dir, *overrides: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MTPF_DATA_DIR": str(data_dir), "MTPF_CACHE_DIR": str(tmp_path / "cache"), "WANDB_MODE": "disabled"}
+    env = {
+        **os.environ,
+        "MTPF_DATA_DIR": str(data_dir),
+        "MTPF_CACHE_DIR": str(tmp_path / "cache"),
+        "WANDB_MODE": "disabled",
+    }
     command = [sys.executable, "train.py", "debug=tiny", f"hydra.run.dir={tmp_path / 'run'}", *overrides]
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
 
@@ -63,3 +68,13 @@ def test_train_unknown_task_lists_valid_names(tmp_path, data_dir):
     output = completed.stdout + completed.stderr
     assert "conll2030" in output
     assert "conll2003" in output
+
+
+def test_train_without_pretraining_skips_artifact(tmp_path, data_dir):
+    completed = _train(tmp_path, data_dir, "pretrain=none", "suite.tasks=[trec]")
+
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    result = json.loads((tmp_path / "run" / "results" / "trec.json").read_text())
+    assert result["strategy"] == "none"
+    assert result["pretrain_config_hash"] is None
+    assert not (tmp_path / "cache" / "pretrain").exists()
