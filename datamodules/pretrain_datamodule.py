@@ -74,7 +74,7 @@ class PretrainDataModule(pl.LightningDataModule):
         found_types = {tag[2:] for example in examples for tag in example.tags if tag != "O"}
         self.silver_tags = silver_tag_list(sorted(found_types))
         label_to_id = {tag: i for i, tag in enumerate(self.silver_tags)}
-        features, _ = encode_ner(self.tokenizer, examples, label_to_id, self.cfg.max_length)
+        features, _ = encode_ner(self.tokenizer, examples, label_to_id, self.cfg.max_length, self.cfg.window_overlap)
         return features
 
     def _pair_features(self) -> list[dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from pathlib import Path
 
 import pytorch_lightning as pl
 from omegaconf import DictConfig
@@ -12,6 +13,7 @@ from transformers import DataCollatorForTokenClassification, DataCollatorWithPad
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from datamodules.encoding import WordAlignment, encode_ner, encode_tc
+from datamodules.feature_cache import load_or_build
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class TaskDataModule(pl.LightningDataModule):
         tokenizer: PreTrainedTokenizerBase,
         cfg: DictConfig,
         seed: int,
+        cache_path: Path | None = None,
     ):
         super().__init__()
         self.family = family
@@ -39,20 +42,29 @@ class TaskDataModule(pl.LightningDataModule):
         self.examples = {split: list(splits[split]) for split in SPLITS}
         if cfg.max_train_examples is not None and len(self.examples["train"]) > cfg.max_train_examples:
             self.examples["train"] = random.Random(seed).sample(self.examples["train"], cfg.max_train_examples)
+        self.cache_path = cache_path
         self.features: dict[str, list[dict]] = {}
         self.alignments: dict[str, list[WordAlignment]] = {}
 
     def setup(self, stage: str | None = None) -> None:
         if self.features:
             return
+        if self.cache_path is None:
+            self.features, self.alignments = self._encode()
+        else:
+            self.features, self.alignments = load_or_build(self.cache_path, self._encode)
+
+    def _encode(self) -> tuple[dict[str, list[dict]], dict[str, list[WordAlignment]]]:
+        features, alignments = {}, {}
         for split, examples in self.examples.items():
             if self.family == "ner":
-                features, alignments = encode_ner(self.tokenizer, examples, self.label_to_id, self.cfg.max_length)
-                self.alignments[split] = alignments
+                features[split], alignments[split] = encode_ner(
+                    self.tokenizer, examples, self.label_to_id, self.cfg.max_length, self.cfg.window_overlap
+                )
             else:
-                features = encode_tc(self.tokenizer, examples, self.label_to_id, self.cfg.max_length)
-            self.features[split] = features
-        log.info("Tokenized %s", {split: len(features) for split, features in self.features.items()})
+                features[split] = encode_tc(self.tokenizer, examples, self.label_to_id, self.cfg.max_length)
+        log.info("Tokenized %s", {split: len(split_features) for split, split_features in features.items()})
+        return features, alignments
 
     def gold_tags(self, split: str) -> list[tuple[str, ...]]:
         """Word-level gold tags of every sentence of ``split`` (NER only)."""

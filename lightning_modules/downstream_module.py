@@ -7,6 +7,7 @@ import torch
 from omegaconf import DictConfig
 from transformers import get_linear_schedule_with_warmup
 
+from datamodules.encoding import merge_word_predictions
 from lightning_modules.encoder import AdaptedEncoder
 from lightning_modules.heads import SequenceClassificationHead, TokenTaggingHead
 from lightning_modules.losses import IGNORE_INDEX, token_cross_entropy
@@ -61,7 +62,7 @@ class DownstreamModule(pl.LightningModule):
         predicted = self(batch["input_ids"], batch["attention_mask"]).argmax(dim=-1)
         for row, index in enumerate(batch["index"].tolist()):
             if self.family == "ner":
-                # Labelled positions are the first sub-tokens of the kept words, in word order.
+                # Labelled positions are the first sub-tokens of the window's words, in word order.
                 positions = batch["labels"][row] != IGNORE_INDEX
                 self._predictions[index] = predicted[row][positions].tolist()
             else:
@@ -86,12 +87,10 @@ class DownstreamModule(pl.LightningModule):
         datamodule = self.trainer.datamodule
         if self.family == "ner":
             gold = datamodule.gold_tags(split)
-            predicted = []
-            for index, alignment in enumerate(datamodule.alignments[split]):
-                tags = ["O"] * alignment.num_words
-                for word, label_id in zip(alignment.kept_words, self._predictions[index], strict=True):
-                    tags[word] = self.labels[label_id]
-                predicted.append(tags)
+            predicted = [
+                merge_word_predictions(alignment, self._predictions, self.labels)
+                for alignment in datamodule.alignments[split]
+            ]
             scores = ner_scores(gold, predicted)
         else:
             gold = torch.tensor(datamodule.gold_label_ids(split))

@@ -6,14 +6,16 @@ import dataclasses
 import json
 import logging
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytorch_lightning as pl
 from omegaconf import DictConfig
 from pytorch_lightning.callbacks import ModelCheckpoint
 
+from datamodules.feature_cache import features_key
 from datamodules.task_datamodule import TaskDataModule
-from datamodules.tasks import TaskSpec, load_task_splits, task_labels
+from datamodules.tasks import TaskSpec, load_task_splits, resolve_task_paths, task_labels
 from lightning_modules.backbone import load_backbone, load_saved_backbone, load_tokenizer
 from lightning_modules.downstream_module import MAIN_METRIC, DownstreamModule
 from lightning_modules.encoder import AdaptedEncoder, build_lora_config
@@ -29,7 +31,12 @@ TASK_ADAPTER = "task"
 
 def downstream_key(cfg: DictConfig, task: TaskSpec, pretrain_key: str | None) -> str:
     """Hash of everything that determines one task's result."""
-    return config_hash(cfg.downstream, cfg.adapter, dataclasses.asdict(task), {"pretrain": pretrain_key, "seed": cfg.seed})
+    return config_hash(cfg.downstream, cfg.adapter, task_record(task), {"pretrain": pretrain_key, "seed": cfg.seed})
+
+
+def task_record(task: TaskSpec) -> dict:
+    """The task's settings without the location of its YAML file, which differs between checkouts."""
+    return {key: value for key, value in dataclasses.asdict(task).items() if key != "record_path"}
 
 
 def build_task_encoder(cfg: DictConfig, strategy: Strategy, family: str, artifact: Path | None) -> AdaptedEncoder:
@@ -50,6 +57,29 @@ def build_task_encoder(cfg: DictConfig, strategy: Strategy, family: str, artifac
         encoder.load_adapter_weights(artifact / "adapters" / primary, into=TASK_ADAPTER)
     encoder.set_trainable(backbone=False, adapters=[TASK_ADAPTER])
     return encoder
+
+
+def feature_cache_path(cfg: DictConfig, task: TaskSpec, tokenizer, labels: list[str]) -> Path:
+    """Path of the tokenized-feature cache of one task under the current settings."""
+    data_dir = Path(cfg.paths.data_dir)
+    files = [path for key in task.files for path in resolve_task_paths(task, key, data_dir)]
+    settings = {
+        "task": task_record(task),
+        "labels": labels,
+        "max_length": cfg.downstream.max_length,
+        "window_overlap": cfg.downstream.window_overlap,
+        "max_train_examples": cfg.downstream.max_train_examples,
+        "seed": cfg.seed,
+    }
+    return Path(cfg.paths.cache_dir) / "features" / f"{task.name}-{features_key(files, tokenizer, settings)}.pkl"
+
+
+def majority_baseline(family: str, splits: dict[str, list]) -> float | None:
+    """Test accuracy of always predicting the most frequent training label (TC only)."""
+    if family != "tc":
+        return None
+    majority, _ = Counter(example.label for example in splits["train"]).most_common(1)[0]
+    return sum(example.label == majority for example in splits["test"]) / len(splits["test"])
 
 
 def run_task(
@@ -77,7 +107,8 @@ def run_task(
     splits = load_task_splits(task, Path(cfg.paths.data_dir))
     labels = task_labels(task, splits)
     tokenizer = load_tokenizer(cfg.backbone)
-    datamodule = TaskDataModule(task.family, splits, labels, tokenizer, cfg.downstream, seed=cfg.seed)
+    cache_path = feature_cache_path(cfg, task, tokenizer, labels)
+    datamodule = TaskDataModule(task.family, splits, labels, tokenizer, cfg.downstream, seed=cfg.seed, cache_path=cache_path)
     encoder = build_task_encoder(cfg, strategy, task.family, artifact)
     adapter = TASK_ADAPTER if cfg.downstream.mode == "lora" else None
     module = DownstreamModule(encoder, task.family, labels, cfg.downstream, adapter=adapter)
@@ -111,6 +142,7 @@ def run_task(
         "score": module.scores["test"][metric],
         "test": module.scores["test"],
         "dev_best": float(checkpoint.best_model_score) if checkpoint.best_model_score is not None else None,
+        "majority_baseline": majority_baseline(task.family, splits),
         "strategy": strategy.name,
         "downstream_mode": cfg.downstream.mode,
         "seed": cfg.seed,

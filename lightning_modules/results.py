@@ -21,11 +21,15 @@ def family_means(results: list[dict]) -> dict[str, float]:
 
 
 def summary_markdown(results: list[dict], title: str) -> str:
-    """Render the per-task scores and family means as a Markdown table (scores in points, 0-100)."""
-    lines = [f"## {title}", "", "| task | family | metric | score |", "|---|---|---|---:|"]
+    """Render per-task scores, the majority-class accuracy (TC) and family means as Markdown (points, 0-100)."""
+    lines = [f"## {title}", "", "| task | family | metric | score | majority class |", "|---|---|---|---:|---:|"]
     for result in results:
-        lines.append(f"| {result['task']} | {result['family']} | {result['metric']} | {100 * result['score']:.2f} |")
+        baseline = result.get("majority_baseline")
+        baseline_text = f"{100 * baseline:.2f}" if baseline is not None else ""
+        lines.append(
+            f"| {result['task']} | {result['family']} | {result['metric']} | {100 * result['score']:.2f} | {baseline_text} |"
+        )
     for family, mean in family_means(results).items():
         count = sum(result["family"] == family for result in results)
-        lines.append(f"| **mean ({count} tasks)** | {family} | main | {100 * mean:.2f} |")
+        lines.append(f"| **mean ({count} tasks)** | {family} | main | {100 * mean:.2f} | |")
     return "\n".join(lines) + "\n"

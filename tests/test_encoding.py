@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from omegaconf import OmegaConf
 
-from datamodules.encoding import IGNORE_INDEX, encode_ner, encode_tc
+from datamodules.encoding import IGNORE_INDEX, encode_ner, encode_tc, merge_word_predictions, plan_windows
 from datamodules.examples import NerExample, TcExample
 from lightning_modules.backbone import load_tokenizer
 
@@ -28,19 +30,53 @@ def test_first_subtoken_gets_the_label(tokenizer):
     assert labelled == [1, 2, 0]
     assert feature["labels"][0] == IGNORE_INDEX  # [CLS]
     assert feature["labels"][2] == IGNORE_INDEX  # second sub-token of the first word
-    assert alignment.kept_words == (0, 1, 2)
+    assert alignment.sources == ((0, 0), (0, 1), (0, 2))
 
 
-def test_truncation_records_kept_words(tokenizer):
-    words = tuple(f"word{i}" for i in range(40))
-    example = NerExample(words, ("O",) * 40)
+def _oracle_predictions(features: list[dict]) -> dict[int, list[int]]:
+    """Predict each feature's gold label ids at its labelled positions."""
+    return {f["index"]: [label for label in f["labels"] if label != IGNORE_INDEX] for f in features}
 
-    (feature,), (alignment,) = encode_ner(tokenizer, [example], TAGS, max_length=16)
 
-    assert len(feature["input_ids"]) == 16
-    assert alignment.num_words == 40
-    assert 0 < len(alignment.kept_words) < 40
-    assert alignment.kept_words == tuple(range(len(alignment.kept_words)))
+def test_long_sentence_is_evaluated_on_all_words(tokenizer):
+    words = tuple(f"hyperlipoproteinemia{i}" if i % 7 == 0 else f"word{i}" for i in range(300))
+    tags = tuple("B-Disease" if i % 7 == 0 else ("I-Disease" if i % 7 == 1 else "O") for i in range(300))
+    example = NerExample(words, tags)
+
+    features, (alignment,) = encode_ner(tokenizer, [example], TAGS, max_length=32, window_overlap=8)
+
+    assert len(features) > 10
+    assert all(len(f["input_ids"]) <= 32 for f in features)
+    assert alignment.num_words == 300
+    assert all(source is not None for source in alignment.sources)
+    labels = list(TAGS)
+    assert merge_word_predictions(alignment, _oracle_predictions(features), labels) == list(tags)
+
+
+def test_windows_overlap_and_cover_sentence():
+    windows = plan_windows([3] * 20, budget=12, overlap=6)
+
+    assert windows[0] == (0, 4)
+    assert windows[-1][1] == 20
+    assert all(later[0] < earlier[1] for earlier, later in itertools.pairwise(windows))  # consecutive windows overlap
+    assert all(later[0] > earlier[0] for earlier, later in itertools.pairwise(windows))  # and always move on
+
+
+def test_short_sentence_is_one_window():
+    assert plan_windows([1, 2, 3], budget=6, overlap=2) == [(0, 3)]
+
+
+def test_word_longer_than_budget_gets_own_window():
+    assert plan_windows([1, 50, 1], budget=10, overlap=0) == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_merge_prefers_central_window(tokenizer):
+    words = tuple(f"w{i}" for i in range(60))
+    features, (alignment,) = encode_ner(tokenizer, [NerExample(words, ("O",) * 60)], TAGS, max_length=24, window_overlap=10)
+
+    feature_of_word = [source[0] for source in alignment.sources]
+    assert len(set(feature_of_word)) == len(features)
+    assert feature_of_word == sorted(feature_of_word)  # ownership moves forward through the windows
 
 
 def test_text_pair_is_one_sequence(tokenizer):

@@ -45,6 +45,7 @@ def test_train_runs_pretraining_and_suite(tmp_path, data_dir):
 
     summary = (run / "summary.md").read_text()
     assert "| conll2003 | ner | entity_f1 |" in summary
+    assert 0.0 < results["trec"]["majority_baseline"] < 0.5
     assert "mean (3 tasks)" in summary
     assert "| sst2 | tc | accuracy |" in completed.stdout
 
