@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import time
 from collections import Counter
 from pathlib import Path
@@ -74,6 +75,14 @@ def feature_cache_path(cfg: DictConfig, task: TaskSpec, tokenizer, labels: list[
     return Path(cfg.paths.cache_dir) / "features" / f"{task.name}-{features_key(files, tokenizer, settings)}.pkl"
 
 
+def training_steps(num_train_examples: int, downstream: DictConfig) -> int:
+    """Return the step budget: ``max_steps``, or fewer when ``max_epochs`` passes over a small training set end first."""
+    if downstream.max_epochs is None:
+        return downstream.max_steps
+    batches_per_epoch = math.ceil(num_train_examples / downstream.batch_size)
+    return max(1, min(downstream.max_steps, downstream.max_epochs * batches_per_epoch))
+
+
 def majority_baseline(family: str, splits: dict[str, list]) -> float | None:
     """Test accuracy of always predicting the most frequent training label (TC only)."""
     if family != "tc":
@@ -123,7 +132,7 @@ def run_task(
     tags = [f"strategy:{strategy.name}", f"task:{task.name}", f"family:{task.family}", f"seed:{cfg.seed}"]
     loggers = build_loggers(cfg, run_dir, task.name, "downstream", tags)
     try:
-        max_steps = cfg.downstream.max_steps
+        max_steps = training_steps(len(datamodule.examples["train"]), cfg.downstream)
         trainer = pl.Trainer(
             **cfg.trainer, max_steps=max_steps, logger=loggers, callbacks=[checkpoint],
             val_check_interval=min(cfg.downstream.val_check_interval, max_steps), check_val_every_n_epoch=None,
@@ -153,6 +162,7 @@ def run_task(
             "trainable_parameters": sum(p.numel() for p in module.parameters() if p.requires_grad),
             "total_parameters": sum(p.numel() for p in module.parameters()),
         },
+        "training_steps": max_steps,
         "timings": {"fit_seconds": round(fit_seconds, 1), "total_seconds": round(time.perf_counter() - started, 1)},
         "config_hash": key,
         "pretrain_config_hash": pretrain_key,
