@@ -40,8 +40,11 @@ class TaskDataModule(pl.LightningDataModule):
         self.tokenizer = tokenizer
         self.cfg = cfg
         self.examples = {split: list(splits[split]) for split in SPLITS}
-        if cfg.max_train_examples is not None and len(self.examples["train"]) > cfg.max_train_examples:
-            self.examples["train"] = random.Random(seed).sample(self.examples["train"], cfg.max_train_examples)
+        # Seeded samples: a cap on training data, and a cap on the dev examples that model
+        # selection scores (the test split is always complete).
+        for split, cap in (("train", cfg.max_train_examples), ("dev", cfg.max_dev_examples)):
+            if cap is not None and len(self.examples[split]) > cap:
+                self.examples[split] = random.Random(seed).sample(self.examples[split], cap)
         self.cache_path = cache_path
         self.features: dict[str, list[dict]] = {}
         self.alignments: dict[str, list[WordAlignment]] = {}

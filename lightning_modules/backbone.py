@@ -41,7 +41,7 @@ def _from_pretrained(loader: Any, name: str, revision: str | None, what: str) ->
         return loader.from_pretrained(name, revision=revision)
     except OSError as error:
         raise BackboneNotFoundError(
-            f"could not load the {what} {name!r} (revision {revision}): {error}. "
+            f"could not load the {what} {name!r} (revision {revision}): {str(error).rstrip('. ')}. "
             "Without network access use the bundled backbone (backbone=minilm_l6) "
             "or a local folder path as backbone.hub_id."
         ) from error

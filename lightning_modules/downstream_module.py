@@ -55,6 +55,8 @@ class DownstreamModule(pl.LightningModule):
             loss = token_cross_entropy(logits, batch["labels"])
         else:
             loss = torch.nn.functional.cross_entropy(logits, batch["labels"])
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"training loss is {loss.item()} at step {self.global_step}; lower downstream.lr")
         self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
         return loss
 
@@ -98,7 +100,7 @@ class DownstreamModule(pl.LightningModule):
             scores = tc_scores(gold, predicted, num_labels=len(self.labels))
 
         self._predictions = {}
-        self.scores[split] = scores
+        self.scores[split] = {name: round(value, 6) for name, value in scores.items()}
         self.log_dict({f"{split}/{name}": value for name, value in scores.items()})
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:

@@ -8,16 +8,18 @@ import logging
 import math
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytorch_lightning as pl
 from omegaconf import DictConfig
 from pytorch_lightning.callbacks import ModelCheckpoint
+from transformers import PreTrainedTokenizerBase
 
 from datamodules.feature_cache import features_key
 from datamodules.task_datamodule import TaskDataModule
-from datamodules.tasks import TaskSpec, load_task_splits, resolve_task_paths, task_labels
-from lightning_modules.backbone import load_backbone, load_saved_backbone, load_tokenizer
+from datamodules.tasks import TaskSpec, resolve_task_paths
+from lightning_modules.backbone import load_backbone, load_saved_backbone
 from lightning_modules.downstream_module import MAIN_METRIC, DownstreamModule
 from lightning_modules.encoder import AdaptedEncoder, build_lora_config
 from lightning_modules.loggers import build_loggers, finish_loggers
@@ -60,6 +62,25 @@ def build_task_encoder(cfg: DictConfig, strategy: Strategy, family: str, artifac
     return encoder
 
 
+def _previous_result(path: Path, key: str) -> dict | None:
+    """Return the stored result when it was computed with configuration hash ``key``."""
+    if not path.is_file():
+        return None
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        log.warning("Ignoring unreadable result file %s (%s); the task runs again", path, error)
+        return None
+    if previous.get("config_hash") != key:
+        log.warning(
+            "Result file %s was computed with another configuration (hash %s, now %s); the task runs again "
+            "and the file is replaced", path, previous.get("config_hash"), key,
+        )
+        return None
+    log.info("Reusing result of %s from %s", previous.get("task"), path)
+    return previous
+
+
 def feature_cache_path(cfg: DictConfig, task: TaskSpec, tokenizer, labels: list[str]) -> Path:
     """Path of the tokenized-feature cache of one task under the current settings."""
     data_dir = Path(cfg.paths.data_dir)
@@ -70,6 +91,7 @@ def feature_cache_path(cfg: DictConfig, task: TaskSpec, tokenizer, labels: list[
         "max_length": cfg.downstream.max_length,
         "window_overlap": cfg.downstream.window_overlap,
         "max_train_examples": cfg.downstream.max_train_examples,
+        "max_dev_examples": cfg.downstream.max_dev_examples,
         "seed": cfg.seed,
     }
     return Path(cfg.paths.cache_dir) / "features" / f"{task.name}-{features_key(files, tokenizer, settings)}.pkl"
@@ -91,9 +113,19 @@ def majority_baseline(family: str, splits: dict[str, list]) -> float | None:
     return sum(example.label == majority for example in splits["test"]) / len(splits["test"])
 
 
+@dataclass(frozen=True)
+class TaskData:
+    """A task record with its loaded splits and label list."""
+
+    spec: TaskSpec
+    splits: dict[str, list]
+    labels: list[str]
+
+
 def run_task(
     cfg: DictConfig,
-    task: TaskSpec,
+    data: TaskData,
+    tokenizer: PreTrainedTokenizerBase,
     strategy: Strategy,
     artifact: Path | None,
     pretrain_key: str | None,
@@ -104,18 +136,14 @@ def run_task(
 
     A result file with the same configuration hash is reused, so rerunning a run folder resumes it.
     """
+    task, splits, labels = data.spec, data.splits, data.labels
     result_path = run_dir / "results" / f"{task.name}.json"
     key = downstream_key(cfg, task, pretrain_key)
-    if result_path.is_file():
-        previous = json.loads(result_path.read_text(encoding="utf-8"))
-        if previous.get("config_hash") == key:
-            log.info("Reusing result of %s from %s", task.name, result_path)
-            return previous
+    previous = _previous_result(result_path, key)
+    if previous is not None:
+        return previous
 
     started = time.perf_counter()
-    splits = load_task_splits(task, Path(cfg.paths.data_dir))
-    labels = task_labels(task, splits)
-    tokenizer = load_tokenizer(cfg.backbone)
     cache_path = feature_cache_path(cfg, task, tokenizer, labels)
     datamodule = TaskDataModule(task.family, splits, labels, tokenizer, cfg.downstream, seed=cfg.seed, cache_path=cache_path)
     encoder = build_task_encoder(cfg, strategy, task.family, artifact)
@@ -150,7 +178,7 @@ def run_task(
         "metric": metric,
         "score": module.scores["test"][metric],
         "test": module.scores["test"],
-        "dev_best": float(checkpoint.best_model_score) if checkpoint.best_model_score is not None else None,
+        "dev_best": round(float(checkpoint.best_model_score), 6) if checkpoint.best_model_score is not None else None,
         "majority_baseline": majority_baseline(task.family, splits),
         "strategy": strategy.name,
         "downstream_mode": cfg.downstream.mode,

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytorch_lightning as pl
 from omegaconf import DictConfig
 
-from datamodules.tasks import TaskRegistry
-from lightning_modules.downstream_stage import run_task
+from datamodules.tasks import TaskRegistry, load_task_splits, task_labels
+from lightning_modules.backbone import load_tokenizer
+from lightning_modules.config_checks import check_config
+from lightning_modules.downstream_stage import TaskData, run_task
 from lightning_modules.pretrain_stage import pretrain_key, run_pretraining
 from lightning_modules.results import summary_markdown
 from lightning_modules.strategies import get_strategy
@@ -36,36 +38,50 @@ def check_data_dir(cfg: DictConfig) -> Path:
     return path
 
 
+def load_suite(cfg: DictConfig) -> list[TaskData]:
+    """Read every task of the suite before training, so a bad file or record fails in seconds."""
+    registry = TaskRegistry(Path(cfg.tasks_dir))
+    suite = []
+    for name in cfg.suite.tasks:
+        spec = registry.get(name)
+        splits = load_task_splits(spec, Path(cfg.paths.data_dir))
+        suite.append(TaskData(spec, splits, task_labels(spec, splits)))
+    log.info("Loaded %d tasks: %s", len(suite), ", ".join(task.spec.name for task in suite))
+    return suite
+
+
 def run_experiment(cfg: DictConfig, repo_dir: Path) -> list[dict]:
     """Run pre-finetuning and every downstream task; return the per-task results."""
     started = time.perf_counter()
     check_data_dir(cfg)
-    run_dir = Path(cfg.paths.output_dir)
     strategy = get_strategy(cfg.pretrain.strategy)
-    registry = TaskRegistry(Path(cfg.tasks_dir))
-    tasks = [registry.get(name) for name in cfg.suite.tasks]  # fails early on unknown task names
+    check_config(cfg, strategy)
+    run_dir = Path(cfg.paths.output_dir)
+    tokenizer = load_tokenizer(cfg.backbone)
+    suite = load_suite(cfg)
     pl.seed_everything(cfg.seed, workers=True)
 
     artifact, key = None, None
     if strategy.families:
-        artifact = run_pretraining(cfg, strategy, run_dir, repo_dir)
+        artifact = run_pretraining(cfg, strategy, tokenizer, run_dir, repo_dir)
         key = pretrain_key(cfg)
 
     results, failures = [], []
-    for task in tasks:
+    for task in suite:
         pl.seed_everything(cfg.seed, workers=True)
         try:
-            results.append(run_task(cfg, task, strategy, artifact, key, run_dir, repo_dir))
+            results.append(run_task(cfg, task, tokenizer, strategy, artifact, key, run_dir, repo_dir))
         except Exception as error:  # one failed task must not discard the results of the others
-            log.error("Task %s failed: %s\n%s", task.name, error, traceback.format_exc())
-            failures.append(task.name)
+            log.error("Task %s failed: %s\n%s", task.spec.name, error, traceback.format_exc())
+            failures.append(task.spec.name)
 
-    title = f"{cfg.experiment_name}: {strategy.name}, {cfg.backbone.name}, seed {cfg.seed}"
+    title = f"{cfg.experiment_name} (strategy {strategy.name}, backbone {cfg.backbone.name}, seed {cfg.seed})"
     table = summary_markdown(results, title)
     (run_dir / "summary.md").write_text(table, encoding="utf-8")
     print("\n" + table)
     log.info("Experiment done in %.0f s; run folder %s", time.perf_counter() - started, run_dir)
 
     if failures:
-        raise ExperimentError(f"tasks {failures} failed (see the log above); results of the others are in {run_dir}")
+        kept = f"results of the {len(results)} finished tasks are in {run_dir}" if results else "no task finished"
+        raise ExperimentError(f"tasks {failures} failed (see the log above); {kept}")
     return results

@@ -44,6 +44,12 @@ class PretrainModule(pl.LightningModule):
         else:
             raise ValueError(f"batch of unknown family {family!r}")
 
+        if not torch.isfinite(loss):
+            # Stopping here keeps a diverged backbone from being saved and reused as an artifact.
+            raise FloatingPointError(
+                f"pre-finetuning {family} loss is {loss.item()} at step {self.global_step}; lower "
+                f"pretrain.lr_backbone / pretrain.lr_adapters or check the pretrain.{family} settings"
+            )
         self.steps_per_family[family] += 1
         batch_size = inputs["labels"].shape[0] if family == "ner" else inputs["anchor"]["input_ids"].shape[0]
         self.log(f"pretrain/{family}_loss", loss, prog_bar=True, batch_size=batch_size)

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
+from transformers import PreTrainedTokenizerBase
 
 from datamodules.pretrain_datamodule import PretrainDataModule
-from lightning_modules.backbone import load_backbone, load_tokenizer
+from lightning_modules.backbone import load_backbone
 from lightning_modules.encoder import AdaptedEncoder, build_lora_config
 from lightning_modules.loggers import build_loggers, finish_loggers
 from lightning_modules.pretrain_module import PretrainModule
@@ -26,6 +27,21 @@ PRETRAIN_CODE_VERSION = 1
 MANIFEST = "manifest.json"
 
 
+# Objectives implemented per family. NOTE: distillation from a Hugging Face token-level teacher
+# is not implemented yet, so the NER family supports silver tagging only.
+OBJECTIVES = {"ner": ("silver_tagging",), "tc": ("infonce",)}
+
+
+def check_objectives(cfg: DictConfig, strategy: Strategy) -> None:
+    """Raise a ValueError naming the setting when a family's objective is not implemented."""
+    for family in strategy.families:
+        objective = cfg.pretrain[family].objective
+        if objective not in OBJECTIVES[family]:
+            raise ValueError(
+                f"pretrain.{family}.objective={objective!r} is not supported; choose one of {list(OBJECTIVES[family])}"
+            )
+
+
 def pretrain_key(cfg: DictConfig) -> str:
     """Hash of everything that determines the pre-finetuning result."""
     return config_hash(cfg.backbone, cfg.adapter, cfg.pretrain, {"seed": cfg.seed, "code": PRETRAIN_CODE_VERSION})
@@ -35,16 +51,28 @@ def artifact_dir(cfg: DictConfig) -> Path:
     return Path(cfg.paths.cache_dir) / "pretrain" / f"{cfg.pretrain.strategy}-{pretrain_key(cfg)}"
 
 
-def run_pretraining(cfg: DictConfig, strategy: Strategy, run_dir: Path, repo_dir: Path) -> Path:
+def missing_artifact_files(artifact: Path, strategy: Strategy) -> list[str]:
+    """Return the expected files that an artifact folder lacks."""
+    expected = ["backbone/config.json", "backbone/model.safetensors"]
+    expected += [f"adapters/{name}/adapter_model.safetensors" for name in strategy.adapter_names]
+    return [name for name in expected if not (artifact / name).is_file()]
+
+
+def run_pretraining(
+    cfg: DictConfig, strategy: Strategy, tokenizer: PreTrainedTokenizerBase, run_dir: Path, repo_dir: Path
+) -> Path:
     """Return the artifact folder of this configuration, training it first unless a complete one exists."""
+    check_objectives(cfg, strategy)
     target = artifact_dir(cfg)
     if (target / MANIFEST).is_file():
-        log.info("Reusing pre-finetuning artifact %s", target)
-        return target
+        missing = missing_artifact_files(target, strategy)
+        if not missing:
+            log.info("Reusing pre-finetuning artifact %s", target)
+            return target
+        log.warning("Pre-finetuning artifact %s lacks %s; training it again", target, missing)
 
     started = time.perf_counter()
     log.info("Pre-finetuning (%s) starts: %d steps, families %s", strategy.name, cfg.pretrain.max_steps, strategy.families)
-    tokenizer = load_tokenizer(cfg.backbone)
     backbone = load_backbone(cfg.backbone, seed=cfg.seed)
     lora = build_lora_config(cfg.adapter, backbone.config.num_hidden_layers) if strategy.adapter_names else None
     encoder = AdaptedEncoder(backbone, strategy.adapter_names, lora)
@@ -80,6 +108,7 @@ def _save_artifact(target, encoder, tokenizer, cfg, strategy, datamodule, module
     tokenizer.save_pretrained(partial / "backbone")
     if strategy.adapter_names:
         encoder.save_adapters(partial / "adapters")
+        (partial / "adapters" / "README.md").unlink(missing_ok=True)  # peft's generated model card
 
     manifest = {
         "strategy": strategy.name,

@@ -8,7 +8,12 @@ from pathlib import Path
 
 def load_results(results_dir: Path) -> list[dict]:
     """Read every per-task result file of a run folder's ``results/``, sorted by family then task."""
-    results = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(results_dir.glob("*.json"))]
+    results = []
+    for path in sorted(results_dir.glob("*.json")):
+        try:
+            results.append(json.loads(path.read_text(encoding="utf-8")))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"result file {path} is not valid JSON ({error}); delete it and rerun its task") from error
     return sorted(results, key=lambda result: (result["family"], result["task"]))
 
 
@@ -22,6 +27,7 @@ def family_means(results: list[dict]) -> dict[str, float]:
 
 def summary_markdown(results: list[dict], title: str) -> str:
     """Render per-task scores, the majority-class accuracy (TC) and family means as Markdown (points, 0-100)."""
+    results = sorted(results, key=lambda result: (result["family"], result["task"]))
     lines = [f"## {title}", "", "| task | family | metric | score | majority class |", "|---|---|---|---:|---:|"]
     for result in results:
         baseline = result.get("majority_baseline")

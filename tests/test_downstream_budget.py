@@ -25,3 +25,4 @@ def test_majority_baseline_uses_train_majority_on_test():
     }
     assert majority_baseline("tc", splits) == pytest.approx(0.25)
     assert majority_baseline("ner", splits) is None
+

@@ -104,3 +104,18 @@ def test_adapted_layer_indices(layers, requested, expected):
 def test_adapted_layer_indices_rejects_out_of_range(requested):
     with pytest.raises(ValueError, match="adapter.num_layers"):
         adapted_layer_indices(6, requested)
+
+
+def test_non_finite_loss_stops_pretraining(cfg):
+    tokenizer = load_tokenizer(cfg.backbone)
+    strategy = get_strategy("tpl")
+    backbone = load_backbone(cfg.backbone, seed=0)
+    encoder = AdaptedEncoder(backbone, strategy.adapter_names, build_lora_config(cfg.adapter, 3))
+    module = PretrainModule(encoder, strategy, cfg.pretrain, num_silver_tags=len(TAGS))
+    with torch.no_grad():
+        module.tagging_head.classifier.weight.fill_(float("nan"))
+    trainer = pl.Trainer(max_steps=1, accelerator="cpu", logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False)
+
+    with pytest.raises(FloatingPointError, match="pre-finetuning ner loss is nan"):
+        trainer.fit(module, train_dataloaders=_one_family_loader("ner", tokenizer))

@@ -1,0 +1,95 @@
+"""Checks of the composed configuration, run before any model is loaded or any stage starts.
+
+A bad value found here costs seconds; found after pre-finetuning it would cost the whole stage.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from omegaconf import DictConfig
+
+from datamodules.mixing import MIXING_MODES
+from lightning_modules.downstream_stage import DOWNSTREAM_MODES
+from lightning_modules.pretrain_stage import check_objectives
+from lightning_modules.strategies import Strategy
+
+WANDB_MODES = ("offline", "online", "disabled")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the key, the value and the valid range."""
+
+
+def _require(condition: bool, key: str, value: object, expected: str) -> None:
+    if not condition:
+        raise ConfigError(f"{key}={value!r} is invalid: expected {expected}")
+
+
+def _positive_int(cfg: DictConfig, key: str) -> None:
+    value = _select(cfg, key)
+    _require(isinstance(value, int) and not isinstance(value, bool) and value > 0, key, value, "a positive integer")
+
+
+def _positive_number(cfg: DictConfig, key: str) -> None:
+    value = _select(cfg, key)
+    _require(isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0, key, value, "a positive number")
+
+
+def _select(cfg: DictConfig, key: str) -> object:
+    node = cfg
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def check_suite(cfg: DictConfig) -> None:
+    """The suite must name at least one task, each once."""
+    tasks = list(cfg.suite.tasks)
+    _require(len(tasks) > 0, "suite.tasks", tasks, "at least one task name")
+    repeated = sorted(name for name, count in Counter(tasks).items() if count > 1)
+    _require(not repeated, "suite.tasks", tasks, f"each task once (repeated: {repeated})")
+
+
+def check_pretrain(cfg: DictConfig, strategy: Strategy) -> None:
+    """Validate the pre-finetuning settings that the strategy uses."""
+    if not strategy.families:
+        return
+    check_objectives(cfg, strategy)
+    for key in ("pretrain.max_steps", "pretrain.max_length"):
+        _positive_int(cfg, key)
+    for key in ("pretrain.lr_backbone", "pretrain.lr_adapters", "pretrain.tc.temperature"):
+        _positive_number(cfg, key)
+    _require(cfg.pretrain.mixing in MIXING_MODES, "pretrain.mixing", cfg.pretrain.mixing, f"one of {list(MIXING_MODES)}")
+    for family in strategy.families:
+        _positive_int(cfg, f"pretrain.{family}.batch_size")
+        weight = cfg.pretrain.loss_weights[family]
+        _require(isinstance(weight, (int, float)) and weight >= 0, f"pretrain.loss_weights.{family}", weight, "a number >= 0")
+
+
+def check_downstream(cfg: DictConfig) -> None:
+    """Validate the downstream adaptation settings shared by every task."""
+    mode = cfg.downstream.mode
+    _require(mode in DOWNSTREAM_MODES, "downstream.mode", mode, f"one of {list(DOWNSTREAM_MODES)}")
+    for key in ("max_steps", "batch_size", "eval_batch_size", "val_check_interval", "max_length"):
+        _positive_int(cfg, f"downstream.{key}")
+    _positive_number(cfg, "downstream.lr")
+    for key in ("max_train_examples", "max_dev_examples", "max_epochs"):
+        if cfg.downstream[key] is not None:
+            _positive_int(cfg, f"downstream.{key}")
+    overlap = cfg.downstream.window_overlap
+    _require(isinstance(overlap, int) and 0 <= overlap < cfg.downstream.max_length - 2, "downstream.window_overlap",
+             overlap, f"an integer from 0 to {cfg.downstream.max_length - 3} (below downstream.max_length)")
+
+
+def check_config(cfg: DictConfig, strategy: Strategy) -> None:
+    """Run every check; raise ConfigError on the first invalid value."""
+    _require(isinstance(cfg.seed, int) and not isinstance(cfg.seed, bool), "seed", cfg.seed, "an integer")
+    _positive_int(cfg, "adapter.rank")
+    _positive_number(cfg, "adapter.alpha")
+    if cfg.logger.wandb.enabled:
+        mode = cfg.logger.wandb.mode
+        _require(mode in WANDB_MODES, "logger.wandb.mode", mode, f"one of {list(WANDB_MODES)}")
+    check_suite(cfg)
+    check_pretrain(cfg, strategy)
+    check_downstream(cfg)
