@@ -30,6 +30,7 @@ from omegaconf.errors import OmegaConfBaseException  # noqa: E402
 from datamodules.tasks import TaskRegistry  # noqa: E402
 from datamodules.validation import DEFAULT_MAX_OVERLAP, format_report, suite_reports  # noqa: E402
 from lightning_modules.backbone import BackboneNotFoundError, load_tokenizer  # noqa: E402
+from lightning_modules.experiment import check_data_dir  # noqa: E402
 
 EXIT_PROBLEMS = 1
 EXIT_SETUP_ERROR = 2
@@ -73,15 +74,10 @@ def compose_config(overrides: list[str]) -> DictConfig:
 
 def resolve_data_dir(cfg: DictConfig) -> Path:
     """Return the data directory, or raise SetupError saying how to set it."""
-    if cfg.paths.data_dir is None:
-        raise SetupError(
-            "the data directory is not set: export MTPF_DATA_DIR=/path/to/data (the folder with the task data sets) "
-            "or pass paths.data_dir=/path/to/data"
-        )
-    data_dir = Path(cfg.paths.data_dir)
-    if not data_dir.is_dir():
-        raise SetupError(f"data directory not found: {data_dir}. Set MTPF_DATA_DIR or paths.data_dir to the data folder")
-    return data_dir
+    try:
+        return check_data_dir(cfg)
+    except FileNotFoundError as error:
+        raise SetupError(str(error)) from error
 
 
 def build_report(cfg: DictConfig, max_overlap: float) -> tuple[str, bool]:
