@@ -496,19 +496,32 @@ def read_label_text(
 ) -> list[TcExample]:
     """Read ``<label> <text>`` lines: the label is everything before the first space."""
     label_map = _normalize_label_map(label_map)
-    file_paths = _as_paths(paths)
+
+    def parse(path: Path, number: int, line: str) -> TcExample:
+        return _parse_label_text_line(path, number, line, label_map, allowed)
+
+    return _read_line_files(_as_paths(paths), encoding, encoding_errors, parse, "examples", stats)
+
+
+def _read_line_files(
+    file_paths: Sequence[Path],
+    encoding: str,
+    encoding_errors: str,
+    parse: Callable[[Path, int, str], TcExample],
+    kind: str,
+    stats: ReadStats | None,
+) -> list[TcExample]:
+    """Parse every line of every file with ``parse(path, line number, line)``; each file must yield examples."""
     local = ReadStats()
     examples: list[TcExample] = []
     for path in file_paths:
         lines = read_lines(path, encoding, encoding_errors)
         local.replacement_characters += _count_replacements(lines, encoding_errors)
-        file_examples = [
-            _parse_label_text_line(path, number, line, label_map, allowed) for number, line in enumerate(lines, 1)
-        ]
+        file_examples = [parse(path, number, line) for number, line in enumerate(lines, 1)]
         _require_examples(path, file_examples, len(lines))
         examples.extend(file_examples)
     local.examples = len(examples)
-    _finish("examples", file_paths, local, stats)
+    _finish(kind, file_paths, local, stats)
     return examples
 
 
@@ -745,20 +758,11 @@ def read_trec(
     example ``LOC``). ``fine`` keeps the whole ``COARSE:fine`` label (50 classes).
     """
     check_choice("granularity", granularity, TREC_GRANULARITIES)
-    file_paths = _as_paths(paths)
-    local = ReadStats()
-    examples: list[TcExample] = []
-    for path in file_paths:
-        lines = read_lines(path, encoding, encoding_errors)
-        local.replacement_characters += _count_replacements(lines, encoding_errors)
-        file_examples = [
-            _parse_trec_line(path, number, line, granularity, allowed) for number, line in enumerate(lines, 1)
-        ]
-        _require_examples(path, file_examples, len(lines))
-        examples.extend(file_examples)
-    local.examples = len(examples)
-    _finish("questions", file_paths, local, stats)
-    return examples
+
+    def parse(path: Path, number: int, line: str) -> TcExample:
+        return _parse_trec_line(path, number, line, granularity, allowed)
+
+    return _read_line_files(_as_paths(paths), encoding, encoding_errors, parse, "questions", stats)
 
 
 def _parse_trec_line(path: Path, number: int, line: str, granularity: str, allowed: AllowedLabels | None) -> TcExample:
