@@ -16,7 +16,7 @@ IGNORE_INDEX = -100
 
 @dataclass(frozen=True)
 class WordAlignment:
-    """Where each word of one NER sentence takes its prediction from.
+    """Prediction source of each word of one NER sentence.
 
     ``sources[w]`` is ``(feature number, rank)``: the word's first sub-token is the ``rank``-th
     labelled position of that feature (window). It is None for a word with no sub-token at all

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class PretrainDataModule(pl.LightningDataModule):
     """Feed the pre-finetuning stage with batches of one family per step.
 
-    ``families`` selects the objectives in use (``ner``, ``tc`` or both); ``setup`` reads the raw
+    ``families`` selects the objectives in use (``ner``, ``tc`` or both). ``setup`` reads the raw
     text, runs the silver teacher (cached on disk) and tokenizes everything once.
     """
 

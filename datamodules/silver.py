@@ -1,7 +1,7 @@
 """Silver NER labels: a spaCy teacher tags raw sentences once, and the result is cached on disk.
 
 The student learns word-level IOB2 tags over the teacher's entity types. Words are spaCy's
-tokens without whitespace tokens. The cache is one gzipped JSONL file per input. Its name holds a
+tokens without whitespace tokens. The cache is one gzipped JSONL file per input. Its name contains a
 sha256 key over the teacher package and version, the spaCy version, the entity-type filter and
 the sentences, so a change to any of them labels again instead of reusing stale tags.
 """

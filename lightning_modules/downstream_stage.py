@@ -38,12 +38,12 @@ def downstream_key(cfg: DictConfig, task: TaskSpec, pretrain_key: str | None) ->
 
 
 def task_record(task: TaskSpec) -> dict:
-    """The task's settings without the location of its YAML file, which differs between checkouts."""
+    """Return the task's settings without the location of its YAML file, which differs between checkouts."""
     return {key: value for key, value in dataclasses.asdict(task).items() if key != "record_path"}
 
 
 def build_task_encoder(cfg: DictConfig, strategy: Strategy, family: str, artifact: Path | None) -> AdaptedEncoder:
-    """Build the encoder of one task: frozen backbone plus the adapter the downstream mode asks for."""
+    """Build the encoder of one task: the frozen backbone plus the adapter that ``downstream.mode`` selects."""
     mode = cfg.downstream.mode
     if mode not in DOWNSTREAM_MODES:
         raise ValueError(f"downstream.mode={mode!r} is not one of {DOWNSTREAM_MODES}")

@@ -26,7 +26,7 @@ class ExperimentError(RuntimeError):
 
 
 def check_data_dir(cfg: DictConfig) -> Path:
-    """Return the data mirror folder or raise an error that says how to set it."""
+    """Return the data mirror folder, or raise FileNotFoundError explaining how to set it."""
     if cfg.paths.data_dir is None:
         raise FileNotFoundError(
             "the data mirror location is not set: export MTPF_DATA_DIR=/path/to/data (the folder with the "
