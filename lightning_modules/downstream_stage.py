@@ -34,7 +34,8 @@ TASK_ADAPTER = "task"
 
 def downstream_key(cfg: DictConfig, task: TaskSpec, pretrain_key: str | None) -> str:
     """Hash of everything that determines one task's result."""
-    return config_hash(cfg.downstream, cfg.adapter, task_record(task), {"pretrain": pretrain_key, "seed": cfg.seed})
+    run = {"pretrain": pretrain_key, "seed": cfg.seed, "precision": str(cfg.trainer.precision)}
+    return config_hash(cfg.downstream, cfg.adapter, task_record(task), run)
 
 
 def task_record(task: TaskSpec) -> dict:
@@ -182,6 +183,7 @@ def run_task(
         "majority_baseline": majority_baseline(task.family, splits),
         "strategy": strategy.name,
         "downstream_mode": cfg.downstream.mode,
+        "precision": str(cfg.trainer.precision),
         "seed": cfg.seed,
         "backbone": cfg.backbone.name,
         "sizes": {

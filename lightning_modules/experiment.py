@@ -14,6 +14,7 @@ from datamodules.tasks import TaskRegistry, load_task_splits, task_labels
 from lightning_modules.backbone import load_tokenizer
 from lightning_modules.config_checks import check_config
 from lightning_modules.downstream_stage import TaskData, run_task
+from lightning_modules.precision import resolve_trainer_precision
 from lightning_modules.pretrain_stage import pretrain_key, run_pretraining
 from lightning_modules.results import summary_markdown
 from lightning_modules.strategies import get_strategy
@@ -56,6 +57,7 @@ def run_experiment(cfg: DictConfig, repo_dir: Path) -> list[dict]:
     check_data_dir(cfg)
     strategy = get_strategy(cfg.pretrain.strategy)
     check_config(cfg, strategy)
+    log.info("Numeric precision: %s", resolve_trainer_precision(cfg))
     run_dir = Path(cfg.paths.output_dir)
     tokenizer = load_tokenizer(cfg.backbone)
     suite = load_suite(cfg)

@@ -23,7 +23,11 @@ def info_nce(anchors: torch.Tensor, positives: torch.Tensor, temperature: float,
     if anchors.shape != positives.shape:
         raise ValueError(f"anchors {tuple(anchors.shape)} and positives {tuple(positives.shape)} differ in shape")
 
-    similarity = F.normalize(anchors, dim=-1) @ F.normalize(positives, dim=-1).T / temperature
+    # Computed in float32 even under mixed precision: with a small temperature, bfloat16 rounding
+    # of the cosine similarities would be magnified into the logits.
+    with torch.autocast(device_type=anchors.device.type, enabled=False):
+        anchors, positives = anchors.float(), positives.float()
+        similarity = F.normalize(anchors, dim=-1) @ F.normalize(positives, dim=-1).T / temperature
     targets = torch.arange(similarity.shape[0], device=similarity.device)
     loss = F.cross_entropy(similarity, targets)
     if symmetric:

@@ -44,7 +44,10 @@ def check_objectives(cfg: DictConfig, strategy: Strategy) -> None:
 
 def pretrain_key(cfg: DictConfig) -> str:
     """Hash of everything that determines the pre-finetuning result."""
-    return config_hash(cfg.backbone, cfg.adapter, cfg.pretrain, {"seed": cfg.seed, "code": PRETRAIN_CODE_VERSION})
+    return config_hash(
+        cfg.backbone, cfg.adapter, cfg.pretrain,
+        {"seed": cfg.seed, "precision": str(cfg.trainer.precision), "code": PRETRAIN_CODE_VERSION},
+    )
 
 
 def artifact_dir(cfg: DictConfig) -> Path:
@@ -120,6 +123,7 @@ def _save_artifact(target, encoder, tokenizer, cfg, strategy, datamodule, module
         "data_sizes": {family: len(features) for family, features in datamodule.features.items()},
         "steps_per_family": dict(module.steps_per_family),
         "seconds": round(seconds, 1),
+        "precision": str(cfg.trainer.precision),
         "config_hash": pretrain_key(cfg),
         "config": OmegaConf.to_container(cfg.pretrain, resolve=True),
         "git_commit": git_commit(repo_dir),

@@ -1,0 +1,47 @@
+"""Choice of the numeric precision for training and evaluation.
+
+``trainer.precision: auto`` picks bfloat16 mixed precision where the hardware computes it natively
+(recent x86 CPUs with AVX512-BF16 or AMX, and CUDA GPUs with bfloat16 support), float16 mixed
+precision on older CUDA GPUs, and float32 everywhere else. Any explicit Lightning precision string
+is passed through unchanged.
+"""
+
+from __future__ import annotations
+
+import torch
+from omegaconf import DictConfig, open_dict
+
+AUTO = "auto"
+
+
+def cpu_supports_bf16() -> bool:
+    """Whether oneDNN runs bfloat16 matrix products natively on this CPU (and so faster than float32)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def resolve_precision(precision: str | int, accelerator: str) -> str:
+    """Return the Lightning precision string for ``precision``, replacing ``auto`` by the hardware's choice."""
+    if str(precision) != AUTO:
+        return str(precision)
+    uses_cuda = accelerator in ("gpu", "cuda") or (accelerator == AUTO and torch.cuda.is_available())
+    if uses_cuda:
+        return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
+    if accelerator in ("cpu", AUTO) and not _mps_selected(accelerator) and cpu_supports_bf16():
+        return "bf16-mixed"
+    return "32-true"
+
+
+def _mps_selected(accelerator: str) -> bool:
+    # Lightning's "auto" picks Apple's MPS device when it exists; bfloat16 there is left to an explicit setting.
+    return accelerator == AUTO and torch.backends.mps.is_available()
+
+
+def resolve_trainer_precision(cfg: DictConfig) -> str:
+    """Replace ``cfg.trainer.precision`` by its resolved value in place and return it."""
+    resolved = resolve_precision(cfg.trainer.precision, str(cfg.trainer.accelerator))
+    with open_dict(cfg):
+        cfg.trainer.precision = resolved
+    return resolved
