@@ -15,7 +15,7 @@ AUTO = "auto"
 
 
 def cpu_supports_bf16() -> bool:
-    """Whether oneDNN runs bfloat16 matrix products natively on this CPU (and so faster than float32)."""
+    """Return whether oneDNN runs bfloat16 matrix products natively on this CPU, which makes them faster than float32."""
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
