@@ -500,29 +500,44 @@ def read_label_text(
     def parse(path: Path, number: int, line: str) -> TcExample:
         return _parse_label_text_line(path, number, line, label_map, allowed)
 
-    return _read_line_files(_as_paths(paths), encoding, encoding_errors, parse, "examples", stats)
+    return _read_files(_as_paths(paths), encoding, encoding_errors, _each_line(parse), stats)
 
 
-def _read_line_files(
+def _read_files(
     file_paths: Sequence[Path],
     encoding: str,
     encoding_errors: str,
-    parse: Callable[[Path, int, str], TcExample],
-    kind: str,
+    parse_file: Callable[[Path, Any, ReadStats], list[TcExample]],
     stats: ReadStats | None,
+    kind: str = "examples",
+    whole_text: bool = False,
 ) -> list[TcExample]:
-    """Parse every line of every file with ``parse(path, line number, line)``; each file must yield examples."""
+    """Decode every file and parse it with ``parse_file(path, content, stats)``; each file must yield examples.
+
+    ``content`` is the list of lines, or the whole decoded text when ``whole_text`` is true (for
+    formats whose records span lines).
+    """
     local = ReadStats()
     examples: list[TcExample] = []
     for path in file_paths:
-        lines = read_lines(path, encoding, encoding_errors)
-        local.replacement_characters += _count_replacements(lines, encoding_errors)
-        file_examples = [parse(path, number, line) for number, line in enumerate(lines, 1)]
-        _require_examples(path, file_examples, len(lines))
+        if whole_text:
+            content = _decode_file(path, encoding, encoding_errors)
+            pieces, line_count = [content], content.count("\n")
+        else:
+            content = read_lines(path, encoding, encoding_errors)
+            pieces, line_count = content, len(content)
+        local.replacement_characters += _count_replacements(pieces, encoding_errors)
+        file_examples = parse_file(path, content, local)
+        _require_examples(path, file_examples, line_count)
         examples.extend(file_examples)
     local.examples = len(examples)
     _finish(kind, file_paths, local, stats)
     return examples
+
+
+def _each_line(parse: Callable[[Path, int, str], TcExample]) -> Callable[[Path, list[str], ReadStats], list[TcExample]]:
+    """Turn a parser of one line into a parser of a file's lines."""
+    return lambda path, lines, stats: [parse(path, number, line) for number, line in enumerate(lines, start=1)]
 
 
 def _parse_label_text_line(
@@ -564,18 +579,11 @@ def read_tsv(
     layout = _TsvLayout(
         text_column, label_column, text_pair_column, columns, list(header) if header is not None else None
     )
-    file_paths = _as_paths(paths)
-    local = ReadStats()
-    examples: list[TcExample] = []
-    for path in file_paths:
-        lines = read_lines(path, encoding, encoding_errors)
-        local.replacement_characters += _count_replacements(lines, encoding_errors)
-        file_examples = _parse_tsv(path, lines, layout, label_map, allowed)
-        _require_examples(path, file_examples, len(lines))
-        examples.extend(file_examples)
-    local.examples = len(examples)
-    _finish("examples", file_paths, local, stats)
-    return examples
+
+    def parse_file(path: Path, lines: list[str], _: ReadStats) -> list[TcExample]:
+        return _parse_tsv(path, lines, layout, label_map, allowed)
+
+    return _read_files(_as_paths(paths), encoding, encoding_errors, parse_file, stats)
 
 
 @dataclass(frozen=True)
@@ -653,20 +661,12 @@ def read_csv(
     line where a record starts. Empty rows are skipped and counted.
     """
     label_map = _normalize_label_map(label_map)
-    file_paths = _as_paths(paths)
-    local = ReadStats()
-    examples: list[TcExample] = []
-    for path in file_paths:
-        text = _decode_file(path, encoding, encoding_errors)
-        local.replacement_characters += _count_replacements([text], encoding_errors)
-        file_examples = _parse_csv(
-            path, text, delimiter, (text_field, label_field, text_pair_field), label_map, allowed, local
-        )
-        _require_examples(path, file_examples, text.count("\n"))
-        examples.extend(file_examples)
-    local.examples = len(examples)
-    _finish("examples", file_paths, local, stats)
-    return examples
+    field_names = (text_field, label_field, text_pair_field)
+
+    def parse_file(path: Path, text: str, local: ReadStats) -> list[TcExample]:
+        return _parse_csv(path, text, delimiter, field_names, label_map, allowed, local)
+
+    return _read_files(_as_paths(paths), encoding, encoding_errors, parse_file, stats, whole_text=True)
 
 
 def _parse_csv(
@@ -762,7 +762,7 @@ def read_trec(
     def parse(path: Path, number: int, line: str) -> TcExample:
         return _parse_trec_line(path, number, line, granularity, allowed)
 
-    return _read_line_files(_as_paths(paths), encoding, encoding_errors, parse, "questions", stats)
+    return _read_files(_as_paths(paths), encoding, encoding_errors, _each_line(parse), stats, kind="questions")
 
 
 def _parse_trec_line(path: Path, number: int, line: str, granularity: str, allowed: AllowedLabels | None) -> TcExample:
@@ -796,19 +796,12 @@ def read_class_files(
     counts) or rejects lines that are empty after stripping.
     """
     check_choice("blank_lines", blank_lines, BLANK_LINE_POLICIES)
-    file_paths = _as_paths(paths)
-    local = ReadStats()
-    examples: list[TcExample] = []
-    for path in file_paths:
+
+    def parse_file(path: Path, lines: list[str], local: ReadStats) -> list[TcExample]:
         label = _resolve_label(_file_label(path, file_labels), path, 1, None, allowed)
-        lines = read_lines(path, encoding, encoding_errors)
-        local.replacement_characters += _count_replacements(lines, encoding_errors)
-        file_examples = _class_file_examples(path, lines, label, blank_lines, local)
-        _require_examples(path, file_examples, len(lines))
-        examples.extend(file_examples)
-    local.examples = len(examples)
-    _finish("examples", file_paths, local, stats)
-    return examples
+        return _class_file_examples(path, lines, label, blank_lines, local)
+
+    return _read_files(_as_paths(paths), encoding, encoding_errors, parse_file, stats)
 
 
 def _file_label(path: Path, file_labels: Mapping[str, str] | None) -> str:
@@ -928,12 +921,8 @@ def read_jsonl(
     """
     label_map = _normalize_label_map(label_map)
     field_names = (text_field, label_field, text_pair_field)
-    file_paths = _as_paths(paths)
-    local = ReadStats()
-    examples: list[TcExample] = []
-    for path in file_paths:
-        lines = read_lines(path, encoding, encoding_errors)
-        local.replacement_characters += _count_replacements(lines, encoding_errors)
+
+    def parse_file(path: Path, lines: list[str], local: ReadStats) -> list[TcExample]:
         file_examples = []
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -941,11 +930,9 @@ def read_jsonl(
                 continue
             record = _parse_json_object(path, number, line)
             file_examples.append(_json_example(path, number, record, field_names, label_map, allowed))
-        _require_examples(path, file_examples, len(lines))
-        examples.extend(file_examples)
-    local.examples = len(examples)
-    _finish("examples", file_paths, local, stats)
-    return examples
+        return file_examples
+
+    return _read_files(_as_paths(paths), encoding, encoding_errors, parse_file, stats)
 
 
 def _parse_json_object(path: Path, number: int, line: str) -> dict[str, Any]:
