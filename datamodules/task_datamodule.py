@@ -14,6 +14,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from datamodules.encoding import WordAlignment, encode_ner, encode_tc
 from datamodules.feature_cache import load_or_build
+from datamodules.sampling import fraction_sample
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class TaskDataModule(pl.LightningDataModule):
         self.tokenizer = tokenizer
         self.cfg = cfg
         self.examples = {split: list(splits[split]) for split in SPLITS}
+        label_of = (lambda example: example.label) if family == "tc" else None
+        self.examples["train"] = fraction_sample(self.examples["train"], cfg.train_fraction, seed, label_of)
         # Seeded samples: a cap on training data, and a cap on the dev examples that model
         # selection scores (the test split is always complete).
         for split, cap in (("train", cfg.max_train_examples), ("dev", cfg.max_dev_examples)):
