@@ -8,21 +8,24 @@ from collections.abc import Iterator, Mapping
 
 from torch.utils.data import DataLoader
 
-MIXING_MODES = ("round_robin", "proportional", "temperature")
+MIXING_MODES = ("round_robin", "proportional", "temperature", "sum")
+# Schedule entry of a "sum" step: one batch of every family, losses added.
+SUM_STEP = "sum"
 
 
 def family_probabilities(sizes: Mapping[str, int], mode: str, temperature: float = 1.0) -> dict[str, float]:
     """Return the sampling probability of each family.
 
     ``proportional``: p(f) ~ size(f); ``temperature``: p(f) ~ size(f) ** (1 / T);
-    ``round_robin`` returns equal shares (its schedule alternates instead of sampling).
+    ``round_robin`` and ``sum`` return equal shares (their schedules alternate or take every
+    family at each step instead of sampling).
     """
     if mode not in MIXING_MODES:
         raise ValueError(f"pretrain.mixing={mode!r} is not one of {MIXING_MODES}")
     if any(size <= 0 for size in sizes.values()):
         raise ValueError(f"every pre-finetuning family needs data, got sizes {dict(sizes)}")
 
-    if mode == "round_robin":
+    if mode in ("round_robin", "sum"):
         weights = {family: 1.0 for family in sizes}
     elif mode == "proportional":
         weights = {family: float(size) for family, size in sizes.items()}
@@ -36,8 +39,11 @@ def family_probabilities(sizes: Mapping[str, int], mode: str, temperature: float
 
 
 def family_schedule(sizes: Mapping[str, int], mode: str, num_steps: int, seed: int, temperature: float = 1.0) -> list[str]:
-    """Return the family of every step: alternating for round_robin, seeded draws otherwise."""
+    """Return the family of every step: alternating for round_robin, every family for sum, seeded draws otherwise."""
     families = list(sizes)
+    if mode == "sum":
+        family_probabilities(sizes, mode)  # validates the sizes
+        return [SUM_STEP] * num_steps
     if mode == "round_robin":
         family_probabilities(sizes, mode)  # validates the sizes
         return [families[step % len(families)] for step in range(num_steps)]
@@ -55,7 +61,7 @@ class MixedFamilyLoader:
     """
 
     def __init__(self, loaders: Mapping[str, DataLoader], schedule: list[str]):
-        unknown = set(schedule) - set(loaders)
+        unknown = set(schedule) - set(loaders) - {SUM_STEP}
         if unknown:
             raise ValueError(f"schedule names families {sorted(unknown)} without a data loader")
         self.loaders = dict(loaders)
@@ -67,7 +73,10 @@ class MixedFamilyLoader:
     def __iter__(self) -> Iterator[tuple[str, object]]:
         iterators = {family: _repeat(loader) for family, loader in self.loaders.items()}
         for family in self.schedule:
-            yield family, next(iterators[family])
+            if family == SUM_STEP:
+                yield family, {name: next(iterator) for name, iterator in iterators.items()}
+            else:
+                yield family, next(iterators[family])
 
 
 def _repeat(loader: DataLoader) -> Iterator[object]:

@@ -46,3 +46,15 @@ def test_mixed_loader_repeats_small_family():
     assert len(loader) == 4
     assert [family for family, _ in batches] == ["ner", "ner", "ner", "tc"]
     assert [int(batch) for _, batch in batches[:3]] == [1, 2, 1]
+
+
+def test_sum_steps_carry_every_family():
+    schedule = family_schedule({"ner": 2, "tc": 3}, "sum", 3, seed=0)
+    loader = MixedFamilyLoader(
+        {"ner": DataLoader([1, 2], batch_size=1), "tc": DataLoader([10, 20, 30], batch_size=1)}, schedule
+    )
+    batches = list(loader)
+    assert [family for family, _ in batches] == ["sum", "sum", "sum"]
+    assert [{name: int(batch) for name, batch in parts.items()} for _, parts in batches] == [
+        {"ner": 1, "tc": 10}, {"ner": 2, "tc": 20}, {"ner": 1, "tc": 30},
+    ]
