@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from pathlib import Path
 
@@ -82,11 +83,24 @@ class PretrainDataModule(pl.LightningDataModule):
         pairs = collect_pairs(self.data_dir, list(tc.pair_sources), max_pairs=tc.max_pairs, seed=self.seed)
         return encode_pairs(self.tokenizer, pairs, self.cfg.max_length)
 
-    def train_dataloader(self) -> MixedFamilyLoader:
-        collators = {
+    def _collators(self) -> dict:
+        return {
             "ner": DataCollatorForTokenClassification(self.tokenizer, return_tensors="pt"),
             "tc": PairCollator(self.tokenizer),
         }
+
+    def probe_batches(self) -> dict[str, dict]:
+        """Return one fixed, seeded batch per family, used to compare the families' gradients."""
+        collators = self._collators()
+        batches = {}
+        for family, features in self.features.items():
+            size = min(self.cfg[family].batch_size, len(features))
+            sample = random.Random(self.seed).sample(features, size)
+            batches[family] = collators[family](sample)
+        return batches
+
+    def train_dataloader(self) -> MixedFamilyLoader:
+        collators = self._collators()
         loaders = {
             family: DataLoader(
                 features,

@@ -12,7 +12,7 @@ from omegaconf import DictConfig
 from datamodules.mixing import MIXING_MODES
 from lightning_modules.downstream_stage import DOWNSTREAM_MODES
 from lightning_modules.pretrain_stage import check_objectives
-from lightning_modules.strategies import Strategy
+from lightning_modules.strategies import Strategy, get_strategy
 
 WANDB_MODES = ("offline", "online", "disabled")
 
@@ -53,6 +53,10 @@ def check_suite(cfg: DictConfig) -> None:
 
 def check_pretrain(cfg: DictConfig, strategy: Strategy) -> None:
     """Validate the pre-finetuning settings that the strategy uses."""
+    if strategy.sources:
+        for source in dict.fromkeys(strategy.sources.values()):
+            check_pretrain(cfg, get_strategy(source))
+        return
     if not strategy.families:
         return
     check_objectives(cfg, strategy)
@@ -61,6 +65,10 @@ def check_pretrain(cfg: DictConfig, strategy: Strategy) -> None:
     for key in ("pretrain.lr_backbone", "pretrain.lr_adapters", "pretrain.tc.temperature"):
         _positive_number(cfg, key)
     _require(cfg.pretrain.mixing in MIXING_MODES, "pretrain.mixing", cfg.pretrain.mixing, f"one of {list(MIXING_MODES)}")
+    if cfg.pretrain.mixing == "temperature":
+        _positive_number(cfg, "pretrain.mixing_temperature")
+    if cfg.pretrain.diagnostics.enabled:
+        _positive_int(cfg, "pretrain.diagnostics.every_n_steps")
     for family in strategy.families:
         _positive_int(cfg, f"pretrain.{family}.batch_size")
         weight = cfg.pretrain.loss_weights[family]
@@ -73,7 +81,11 @@ def check_downstream(cfg: DictConfig) -> None:
     _require(mode in DOWNSTREAM_MODES, "downstream.mode", mode, f"one of {list(DOWNSTREAM_MODES)}")
     for key in ("max_steps", "batch_size", "eval_batch_size", "val_check_interval", "max_length"):
         _positive_int(cfg, f"downstream.{key}")
-    _positive_number(cfg, "downstream.lr")
+    for key in ("lr", "lr_backbone"):
+        _positive_number(cfg, f"downstream.{key}")
+    fraction = cfg.downstream.train_fraction
+    _require(isinstance(fraction, (int, float)) and not isinstance(fraction, bool) and 0 < fraction <= 1,
+             "downstream.train_fraction", fraction, "a number in (0, 1], e.g. 1.0, 0.1 or 0.01")
     for key in ("max_train_examples", "max_dev_examples", "max_epochs"):
         if cfg.downstream[key] is not None:
             _positive_int(cfg, f"downstream.{key}")

@@ -108,8 +108,14 @@ class DownstreamModule(pl.LightningModule):
         checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if k in trainable}
 
     def configure_optimizers(self):
-        parameters = [p for p in self.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(parameters, lr=self.cfg.lr, weight_decay=self.cfg.weight_decay)
+        # The backbone (trainable in full mode only) learns at lr_backbone, adapters and head at lr.
+        backbone_ids = {id(p) for p in self.encoder.backbone_parameters()}
+        trainable = [p for p in self.parameters() if p.requires_grad]
+        groups = [
+            {"params": [p for p in trainable if id(p) in backbone_ids], "lr": self.cfg.lr_backbone},
+            {"params": [p for p in trainable if id(p) not in backbone_ids], "lr": self.cfg.lr},
+        ]
+        optimizer = torch.optim.AdamW([g for g in groups if g["params"]], weight_decay=self.cfg.weight_decay)
         max_steps = self.trainer.max_steps
         scheduler = get_linear_schedule_with_warmup(optimizer, int(self.cfg.warmup_ratio * max_steps), max_steps)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

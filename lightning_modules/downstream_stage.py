@@ -23,6 +23,7 @@ from lightning_modules.backbone import load_backbone, load_saved_backbone
 from lightning_modules.downstream_module import MAIN_METRIC, DownstreamModule
 from lightning_modules.encoder import AdaptedEncoder, build_lora_config
 from lightning_modules.loggers import build_loggers, finish_loggers
+from lightning_modules.pretrain_stage import StartPoint
 from lightning_modules.run_info import config_hash, git_commit, package_versions, write_json
 from lightning_modules.strategies import Strategy
 
@@ -43,12 +44,17 @@ def task_record(task: TaskSpec) -> dict:
     return {key: value for key, value in dataclasses.asdict(task).items() if key != "record_path"}
 
 
-def build_task_encoder(cfg: DictConfig, strategy: Strategy, family: str, artifact: Path | None) -> AdaptedEncoder:
-    """Build the encoder of one task: the frozen backbone plus the adapter that ``downstream.mode`` selects."""
+def build_task_encoder(cfg: DictConfig, start: StartPoint | None) -> AdaptedEncoder:
+    """Build the encoder of one task from its start point (None: the pretrained backbone).
+
+    ``lora``: frozen backbone plus a LoRA, initialised from the start point's adapter when it has one
+    and fresh (B = 0) otherwise; ``linear``: frozen backbone, only the head learns; ``full``: the
+    whole backbone learns.
+    """
     mode = cfg.downstream.mode
     if mode not in DOWNSTREAM_MODES:
         raise ValueError(f"downstream.mode={mode!r} is not one of {DOWNSTREAM_MODES}")
-    backbone = load_saved_backbone(artifact / "backbone") if artifact else load_backbone(cfg.backbone, seed=cfg.seed)
+    backbone = load_saved_backbone(start.artifact / "backbone") if start else load_backbone(cfg.backbone, seed=cfg.seed)
 
     if mode != "lora":
         encoder = AdaptedEncoder(backbone)
@@ -56,9 +62,8 @@ def build_task_encoder(cfg: DictConfig, strategy: Strategy, family: str, artifac
         return encoder
 
     encoder = AdaptedEncoder(backbone, [TASK_ADAPTER], build_lora_config(cfg.adapter, backbone.config.num_hidden_layers))
-    primary = strategy.adapters.get(family)
-    if artifact and primary:
-        encoder.load_adapter_weights(artifact / "adapters" / primary, into=TASK_ADAPTER)
+    if start and start.adapter:
+        encoder.load_adapter_weights(start.artifact / "adapters" / start.adapter, into=TASK_ADAPTER)
     encoder.set_trainable(backbone=False, adapters=[TASK_ADAPTER])
     return encoder
 
@@ -91,6 +96,7 @@ def feature_cache_path(cfg: DictConfig, task: TaskSpec, tokenizer, labels: list[
         "labels": labels,
         "max_length": cfg.downstream.max_length,
         "window_overlap": cfg.downstream.window_overlap,
+        "train_fraction": cfg.downstream.train_fraction,
         "max_train_examples": cfg.downstream.max_train_examples,
         "max_dev_examples": cfg.downstream.max_dev_examples,
         "seed": cfg.seed,
@@ -128,8 +134,7 @@ def run_task(
     data: TaskData,
     tokenizer: PreTrainedTokenizerBase,
     strategy: Strategy,
-    artifact: Path | None,
-    pretrain_key: str | None,
+    start: StartPoint | None,
     run_dir: Path,
     repo_dir: Path,
 ) -> dict:
@@ -139,6 +144,7 @@ def run_task(
     """
     task, splits, labels = data.spec, data.splits, data.labels
     result_path = run_dir / "results" / f"{task.name}.json"
+    pretrain_key = start.pretrain_key if start else None
     key = downstream_key(cfg, task, pretrain_key)
     previous = _previous_result(result_path, key)
     if previous is not None:
@@ -147,7 +153,7 @@ def run_task(
     started = time.perf_counter()
     cache_path = feature_cache_path(cfg, task, tokenizer, labels)
     datamodule = TaskDataModule(task.family, splits, labels, tokenizer, cfg.downstream, seed=cfg.seed, cache_path=cache_path)
-    encoder = build_task_encoder(cfg, strategy, task.family, artifact)
+    encoder = build_task_encoder(cfg, start)
     adapter = TASK_ADAPTER if cfg.downstream.mode == "lora" else None
     module = DownstreamModule(encoder, task.family, labels, cfg.downstream, adapter=adapter)
     log.info("Task %s (%s) starts: %s examples, %d labels", task.name, task.family,
@@ -158,7 +164,10 @@ def run_task(
         dirpath=str(run_dir / "checkpoints" / task.name), monitor=f"dev/{metric}", mode="max",
         save_top_k=1, save_weights_only=True, filename="best",
     )
-    tags = [f"strategy:{strategy.name}", f"task:{task.name}", f"family:{task.family}", f"seed:{cfg.seed}"]
+    tags = [
+        f"strategy:{strategy.name}", f"task:{task.name}", f"family:{task.family}", f"seed:{cfg.seed}",
+        f"fraction:{cfg.downstream.train_fraction}", f"mode:{cfg.downstream.mode}",
+    ]
     loggers = build_loggers(cfg, run_dir, task.name, "downstream", tags)
     try:
         max_steps = training_steps(len(datamodule.examples["train"]), cfg.downstream)
@@ -183,6 +192,8 @@ def run_task(
         "majority_baseline": majority_baseline(task.family, splits),
         "strategy": strategy.name,
         "downstream_mode": cfg.downstream.mode,
+        "train_fraction": cfg.downstream.train_fraction,
+        "initial_adapter": start.adapter if start and cfg.downstream.mode == "lora" else None,
         "precision": str(cfg.trainer.precision),
         "seed": cfg.seed,
         "backbone": cfg.backbone.name,

@@ -91,7 +91,11 @@ class AdaptedEncoder(nn.Module):
         self._requires_grad = {name: p.requires_grad for name, p in self.model.named_parameters()}
 
     def backbone_parameters(self) -> list[nn.Parameter]:
-        return [p for name, p in self.model.named_parameters() if adapter_of(name) is None]
+        return [p for _, p in self.named_backbone_parameters()]
+
+    def named_backbone_parameters(self) -> list[tuple[str, nn.Parameter]]:
+        """Return ``(name, parameter)`` for every parameter that belongs to no adapter."""
+        return [(name, p) for name, p in self.model.named_parameters() if adapter_of(name) is None]
 
     def adapter_parameters(self, adapter: str) -> list[nn.Parameter]:
         return [p for name, p in self.model.named_parameters() if adapter_of(name) == adapter]

@@ -15,7 +15,7 @@ from lightning_modules.backbone import load_tokenizer
 from lightning_modules.config_checks import check_config
 from lightning_modules.downstream_stage import TaskData, run_task
 from lightning_modules.precision import resolve_trainer_precision
-from lightning_modules.pretrain_stage import pretrain_key, run_pretraining
+from lightning_modules.pretrain_stage import start_points
 from lightning_modules.results import summary_markdown
 from lightning_modules.strategies import get_strategy
 
@@ -63,16 +63,13 @@ def run_experiment(cfg: DictConfig, repo_dir: Path) -> list[dict]:
     suite = load_suite(cfg)
     pl.seed_everything(cfg.seed, workers=True)
 
-    artifact, key = None, None
-    if strategy.families:
-        artifact = run_pretraining(cfg, strategy, tokenizer, run_dir, repo_dir)
-        key = pretrain_key(cfg)
+    starts = start_points(cfg, strategy, tokenizer, run_dir, repo_dir)
 
     results, failures = [], []
     for task in suite:
         pl.seed_everything(cfg.seed, workers=True)
         try:
-            results.append(run_task(cfg, task, tokenizer, strategy, artifact, key, run_dir, repo_dir))
+            results.append(run_task(cfg, task, tokenizer, strategy, starts.get(task.spec.family), run_dir, repo_dir))
         except Exception as error:  # one failed task must not discard the results of the others
             log.error("Task %s failed: %s\n%s", task.spec.name, error, traceback.format_exc())
             failures.append(task.spec.name)

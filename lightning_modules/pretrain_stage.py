@@ -6,10 +6,11 @@ import json
 import logging
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytorch_lightning as pl
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from transformers import PreTrainedTokenizerBase
 
 from datamodules.pretrain_datamodule import PretrainDataModule
@@ -18,13 +19,14 @@ from lightning_modules.encoder import AdaptedEncoder, build_lora_config
 from lightning_modules.loggers import build_loggers, finish_loggers
 from lightning_modules.pretrain_module import PretrainModule
 from lightning_modules.run_info import config_hash, git_commit, package_versions, write_json
-from lightning_modules.strategies import Strategy
+from lightning_modules.strategies import FAMILIES, Strategy, get_strategy
 
 log = logging.getLogger(__name__)
 
 # Bump when a code change alters what pre-finetuning produces, so cached artifacts are rebuilt.
-PRETRAIN_CODE_VERSION = 1
+PRETRAIN_CODE_VERSION = 2
 MANIFEST = "manifest.json"
+DIAGNOSTICS = "diagnostics.json"
 
 
 # Objectives implemented per family. NOTE: distillation from a Hugging Face token-level teacher
@@ -71,6 +73,7 @@ def run_pretraining(
         missing = missing_artifact_files(target, strategy)
         if not missing:
             log.info("Reusing pre-finetuning artifact %s", target)
+            _record_in_run(target, run_dir, strategy)
             return target
         log.warning("Pre-finetuning artifact %s lacks %s; training it again", target, missing)
 
@@ -86,7 +89,8 @@ def run_pretraining(
     datamodule.setup("fit")
     module = PretrainModule(encoder, strategy, cfg.pretrain, num_silver_tags=max(1, len(datamodule.silver_tags)))
 
-    loggers = build_loggers(cfg, run_dir, "pretrain", "pretrain", [f"strategy:{strategy.name}", f"seed:{cfg.seed}"])
+    tags = [f"strategy:{strategy.name}", f"seed:{cfg.seed}", f"mixing:{cfg.pretrain.mixing}"]
+    loggers = build_loggers(cfg, run_dir, f"pretrain-{strategy.name}", "pretrain", tags)
     try:
         trainer = pl.Trainer(
             **cfg.trainer, max_steps=cfg.pretrain.max_steps, logger=loggers, enable_checkpointing=False,
@@ -99,7 +103,17 @@ def run_pretraining(
     seconds = time.perf_counter() - started
     _save_artifact(target, encoder, tokenizer, cfg, strategy, datamodule, module, seconds, repo_dir)
     log.info("Pre-finetuning done in %.0f s; steps per family %s; artifact %s", seconds, dict(module.steps_per_family), target)
+    _record_in_run(target, run_dir, strategy)
     return target
+
+
+def _record_in_run(artifact: Path, run_dir: Path, strategy: Strategy) -> None:
+    """Copy the artifact's manifest and diagnostics into the run folder, where result tables read them."""
+    destination = run_dir / "pretrain" / strategy.name
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in (MANIFEST, DIAGNOSTICS):
+        if (artifact / name).is_file():
+            shutil.copyfile(artifact / name, destination / name)
 
 
 def _save_artifact(target, encoder, tokenizer, cfg, strategy, datamodule, module, seconds, repo_dir) -> None:
@@ -121,8 +135,16 @@ def _save_artifact(target, encoder, tokenizer, cfg, strategy, datamodule, module
         "backbone": cfg.backbone.name,
         "silver_tags": datamodule.silver_tags,
         "data_sizes": {family: len(features) for family, features in datamodule.features.items()},
+        "mixing": cfg.pretrain.mixing,
+        "loss_weights": dict(cfg.pretrain.loss_weights),
         "steps_per_family": dict(module.steps_per_family),
+        "seed": cfg.seed,
         "seconds": round(seconds, 1),
+        "diagnostics": {
+            "every_n_steps": module.diagnostics_every,
+            "measurements": len(module.diagnostics_history),
+            "seconds": round(module.diagnostics_seconds, 1),
+        },
         "precision": str(cfg.trainer.precision),
         "config_hash": pretrain_key(cfg),
         "config": OmegaConf.to_container(cfg.pretrain, resolve=True),
@@ -130,9 +152,52 @@ def _save_artifact(target, encoder, tokenizer, cfg, strategy, datamodule, module
         "packages": package_versions(),
     }
     write_json(partial / MANIFEST, manifest)
+    if module.diagnostics_history:
+        write_json(partial / DIAGNOSTICS, {"strategy": strategy.name, "seed": cfg.seed, "steps": module.diagnostics_history})
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
 
 
 def read_manifest(artifact: Path) -> dict:
     return json.loads((artifact / MANIFEST).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class StartPoint:
+    """The pre-finetuning result that the downstream tasks of one family start from."""
+
+    artifact: Path
+    pretrain_key: str
+    # Adapter of the artifact that initialises each task's LoRA (None: a fresh LoRA).
+    adapter: str | None
+
+
+def source_config(cfg: DictConfig, strategy_name: str) -> DictConfig:
+    """Return a copy of ``cfg`` with ``pretrain.strategy`` replaced, for composite strategies."""
+    source = cfg.copy()
+    with open_dict(source):
+        source.pretrain.strategy = strategy_name
+    return source
+
+
+def start_points(
+    cfg: DictConfig, strategy: Strategy, tokenizer: PreTrainedTokenizerBase, run_dir: Path, repo_dir: Path
+) -> dict[str, StartPoint]:
+    """Run (or reuse) the pre-finetuning that ``strategy`` needs and return each family's start point.
+
+    A strategy without pre-finetuning returns ``{}``. A composite strategy such as ``individual``
+    pre-finetunes one artifact per source strategy; they share the cache with the source rows.
+    """
+    if strategy.sources:
+        points = {}
+        for family, source_name in strategy.sources.items():
+            source_cfg = source_config(cfg, source_name)
+            source = get_strategy(source_name)
+            artifact = run_pretraining(source_cfg, source, tokenizer, run_dir, repo_dir)
+            points[family] = StartPoint(artifact, pretrain_key(source_cfg), source.adapters.get(family))
+        return points
+    if not strategy.families:
+        return {}
+    artifact = run_pretraining(cfg, strategy, tokenizer, run_dir, repo_dir)
+    key = pretrain_key(cfg)
+    return {family: StartPoint(artifact, key, strategy.adapters.get(family)) for family in FAMILIES}

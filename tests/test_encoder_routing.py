@@ -10,7 +10,7 @@ from transformers import DataCollatorForTokenClassification
 
 from datamodules.encoding import PairCollator, encode_ner, encode_pairs
 from datamodules.examples import NerExample, TextPair
-from datamodules.mixing import MixedFamilyLoader
+from datamodules.mixing import SUM_STEP, MixedFamilyLoader
 from lightning_modules.backbone import load_backbone, load_tokenizer
 from lightning_modules.encoder import AdaptedEncoder, adapted_layer_indices, adapter_of, build_lora_config
 from lightning_modules.pretrain_module import PretrainModule
@@ -119,3 +119,25 @@ def test_non_finite_loss_stops_pretraining(cfg):
 
     with pytest.raises(FloatingPointError, match="pre-finetuning ner loss is nan"):
         trainer.fit(module, train_dataloaders=_one_family_loader("ner", tokenizer))
+
+
+def test_sum_step_updates_both_adapters(cfg):
+    tokenizer = load_tokenizer(cfg.backbone)
+    backbone = load_backbone(cfg.backbone, seed=0)
+    strategy = get_strategy("tpl")
+    encoder = AdaptedEncoder(backbone, strategy.adapter_names, build_lora_config(cfg.adapter, 3))
+    with torch.no_grad():
+        for name, parameter in encoder.named_parameters():
+            if ".lora_B." in name:
+                parameter.normal_(std=0.02)
+    module = PretrainModule(encoder, strategy, cfg.pretrain, num_silver_tags=len(TAGS))
+    loaders = {family: _one_family_loader(family, tokenizer).loaders[family] for family in ("ner", "tc")}
+    before = _snapshot(module)
+    trainer = pl.Trainer(max_steps=1, accelerator="cpu", logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(module, train_dataloaders=MixedFamilyLoader(loaders, [SUM_STEP]))
+    after = _snapshot(module)
+
+    assert module.steps_per_family == {"ner": 1, "tc": 1}
+    for family in ("ner", "tc"):
+        assert _changed(before, after, [f"encoder.{name}" for name in _group(module, family)]), family
