@@ -11,8 +11,9 @@ from omegaconf import DictConfig
 
 from datamodules.mixing import MIXING_MODES
 from lightning_modules.downstream_stage import DOWNSTREAM_MODES
+from lightning_modules.precision import PRECISIONS
 from lightning_modules.pretrain_stage import check_objectives
-from lightning_modules.strategies import Strategy, get_strategy
+from lightning_modules.strategies import STRATEGIES, Strategy, get_strategy
 
 WANDB_MODES = ("offline", "online", "disabled")
 
@@ -72,7 +73,11 @@ def check_pretrain(cfg: DictConfig, strategy: Strategy) -> None:
     for family in strategy.families:
         _positive_int(cfg, f"pretrain.{family}.batch_size")
         weight = cfg.pretrain.loss_weights[family]
-        _require(isinstance(weight, (int, float)) and weight >= 0, f"pretrain.loss_weights.{family}", weight, "a number >= 0")
+        _require(isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight >= 0,
+                 f"pretrain.loss_weights.{family}", weight, "a number >= 0")
+    weights = {family: cfg.pretrain.loss_weights[family] for family in strategy.families}
+    _require(any(weight > 0 for weight in weights.values()), "pretrain.loss_weights", weights,
+             "at least one positive weight among the families in use, otherwise pre-finetuning learns nothing")
 
 
 def check_downstream(cfg: DictConfig) -> None:
@@ -94,8 +99,16 @@ def check_downstream(cfg: DictConfig) -> None:
              overlap, f"an integer from 0 to {cfg.downstream.max_length - 3} (below downstream.max_length)")
 
 
+def check_strategy(name: str) -> Strategy:
+    """Return the strategy called ``name``, or raise ConfigError listing the valid names."""
+    _require(name in STRATEGIES, "pretrain.strategy", name, f"one of {sorted(STRATEGIES)}")
+    return get_strategy(name)
+
+
 def check_config(cfg: DictConfig, strategy: Strategy) -> None:
     """Run every check; raise ConfigError on the first invalid value."""
+    precision = cfg.trainer.precision
+    _require(precision in PRECISIONS, "trainer.precision", precision, f"one of {list(PRECISIONS)}")
     _require(isinstance(cfg.seed, int) and not isinstance(cfg.seed, bool), "seed", cfg.seed, "an integer")
     _positive_int(cfg, "adapter.rank")
     _positive_number(cfg, "adapter.alpha")

@@ -13,9 +13,6 @@ from lightning_modules.heads import SequenceClassificationHead, TokenTaggingHead
 from lightning_modules.losses import IGNORE_INDEX, token_cross_entropy
 from lightning_modules.metrics import ner_scores, tc_scores
 
-# Main score of each family; model selection on dev maximises it.
-MAIN_METRIC = {"ner": "entity_f1", "tc": "accuracy"}
-
 
 class DownstreamModule(pl.LightningModule):
     """Train an adapter and a head on one task; evaluate with word-level NER or sentence-level TC metrics.

@@ -20,7 +20,7 @@ from datamodules.feature_cache import features_key
 from datamodules.task_datamodule import TaskDataModule
 from datamodules.tasks import TaskSpec, resolve_task_paths
 from lightning_modules.backbone import load_backbone, load_saved_backbone
-from lightning_modules.downstream_module import MAIN_METRIC, DownstreamModule
+from lightning_modules.downstream_module import DownstreamModule
 from lightning_modules.encoder import AdaptedEncoder, build_lora_config
 from lightning_modules.loggers import build_loggers, finish_loggers
 from lightning_modules.pretrain_stage import StartPoint
@@ -159,7 +159,7 @@ def run_task(
     log.info("Task %s (%s) starts: %s examples, %d labels", task.name, task.family,
              {split: len(examples) for split, examples in datamodule.examples.items()}, len(labels))
 
-    metric = MAIN_METRIC[task.family]
+    metric = task.metric
     checkpoint = ModelCheckpoint(
         dirpath=str(run_dir / "checkpoints" / task.name), monitor=f"dev/{metric}", mode="max",
         save_top_k=1, save_weights_only=True, filename="best",

@@ -12,12 +12,11 @@ from omegaconf import DictConfig
 
 from datamodules.tasks import TaskRegistry, load_task_splits, task_labels
 from lightning_modules.backbone import load_tokenizer
-from lightning_modules.config_checks import check_config
+from lightning_modules.config_checks import check_config, check_strategy
 from lightning_modules.downstream_stage import TaskData, run_task
 from lightning_modules.precision import resolve_trainer_precision
 from lightning_modules.pretrain_stage import start_points
 from lightning_modules.results import summary_markdown
-from lightning_modules.strategies import get_strategy
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ def run_experiment(cfg: DictConfig, repo_dir: Path) -> list[dict]:
     """Run pre-finetuning and every downstream task; return the per-task results."""
     started = time.perf_counter()
     check_data_dir(cfg)
-    strategy = get_strategy(cfg.pretrain.strategy)
+    strategy = check_strategy(cfg.pretrain.strategy)
     check_config(cfg, strategy)
     log.info("Numeric precision: %s", resolve_trainer_precision(cfg))
     run_dir = Path(cfg.paths.output_dir)

@@ -8,10 +8,24 @@ is passed through unchanged.
 
 from __future__ import annotations
 
+import typing
+
 import torch
+from lightning_fabric.connector import _PRECISION_INPUT
 from omegaconf import DictConfig, open_dict
 
 AUTO = "auto"
+
+
+def _literal_values(annotation: object) -> list:
+    values = []
+    for argument in typing.get_args(annotation):
+        values += _literal_values(argument) if typing.get_args(argument) else [argument]
+    return values
+
+
+# Every value Lightning's Trainer accepts for ``precision``, plus ``auto``.
+PRECISIONS = (AUTO, *_literal_values(_PRECISION_INPUT))
 
 
 def cpu_supports_bf16() -> bool:

@@ -90,13 +90,22 @@ class PretrainModule(pl.LightningModule):
         self._probe_batches = {family: _to_device(batch, self.device) for family, batch in probes.items()}
 
     def _measure_interference(self) -> None:
-        """Log how the families' gradients on the shared backbone agree, on the fixed probe batches."""
+        """Log how the families' gradients on the shared backbone agree, on the fixed probe batches.
+
+        The gradients are taken in eval mode (no dropout), so measurements differ only because the
+        weights changed, and inside a forked random state, so training runs the same with or without them.
+        """
         started = time.perf_counter()
         parameters = {name: p for name, p in self.encoder.named_backbone_parameters() if p.requires_grad}
-        gradients = {
-            family: parameter_gradients(self._family_loss(family, batch), parameters)
-            for family, batch in self._probe_batches.items()
-        }
+        self.eval()
+        try:
+            with torch.random.fork_rng(devices=[]):
+                gradients = {
+                    family: parameter_gradients(self._family_loss(family, batch), parameters)
+                    for family, batch in self._probe_batches.items()
+                }
+        finally:
+            self.train()
         agreement = gradient_agreement(gradients["ner"], gradients["tc"])
         self.diagnostics_seconds += time.perf_counter() - started
 

@@ -24,7 +24,7 @@ from lightning_modules.strategies import FAMILIES, Strategy, get_strategy
 log = logging.getLogger(__name__)
 
 # Bump when a code change alters what pre-finetuning produces, so cached artifacts are rebuilt.
-PRETRAIN_CODE_VERSION = 2
+PRETRAIN_CODE_VERSION = 3
 MANIFEST = "manifest.json"
 DIAGNOSTICS = "diagnostics.json"
 
@@ -44,10 +44,32 @@ def check_objectives(cfg: DictConfig, strategy: Strategy) -> None:
             )
 
 
+def relevant_pretrain_settings(cfg: DictConfig) -> dict:
+    """Return the ``pretrain`` settings that can change the strategy's artifact.
+
+    Settings of a family the strategy does not train are left out, and so are the mixing settings
+    of a single-family strategy and the diagnostics of a strategy without them. So, for example,
+    the ``ner`` artifact is reused when only TC settings change.
+    """
+    strategy = get_strategy(cfg.pretrain.strategy)
+    settings = OmegaConf.to_container(cfg.pretrain, resolve=True)
+    for family in FAMILIES:
+        if family not in strategy.families:
+            settings.pop(family, None)
+            settings.get("loss_weights", {}).pop(family, None)
+    if len(strategy.families) < 2:
+        for key in ("mixing", "mixing_temperature"):
+            settings.pop(key, None)
+    if not strategy.interference_measurable:
+        settings.pop("diagnostics", None)
+    return settings
+
+
 def pretrain_key(cfg: DictConfig) -> str:
     """Hash of everything that determines the pre-finetuning result."""
+    adapter = cfg.adapter if get_strategy(cfg.pretrain.strategy).adapter_names else None
     return config_hash(
-        cfg.backbone, cfg.adapter, cfg.pretrain,
+        cfg.backbone, adapter, relevant_pretrain_settings(cfg),
         {"seed": cfg.seed, "precision": str(cfg.trainer.precision), "code": PRETRAIN_CODE_VERSION},
     )
 
@@ -153,7 +175,8 @@ def _save_artifact(target, encoder, tokenizer, cfg, strategy, datamodule, module
     }
     write_json(partial / MANIFEST, manifest)
     if module.diagnostics_history:
-        write_json(partial / DIAGNOSTICS, {"strategy": strategy.name, "seed": cfg.seed, "steps": module.diagnostics_history})
+        diagnostics = {"strategy": strategy.name, "seed": cfg.seed, "config_hash": pretrain_key(cfg), "steps": module.diagnostics_history}
+        write_json(partial / DIAGNOSTICS, diagnostics)
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
 

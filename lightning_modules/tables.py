@@ -36,7 +36,7 @@ class Regime:
 
     @property
     def title(self) -> str:
-        return f"mode {self.mode}, {self.fraction:g} of the training data"
+        return f"mode {self.mode}, {100 * self.fraction:g}% of the training data"
 
     @property
     def slug(self) -> str:
@@ -68,17 +68,45 @@ def find_result_files(run_dirs: Iterable[Path]) -> list[Path]:
     return files
 
 
+def _read_json(path: Path, kind: str) -> dict:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{kind} {path} is not valid UTF-8 JSON ({error}); delete it or rerun its job") from error
+    if not isinstance(value, dict):
+        raise ValueError(f"{kind} {path} is not a JSON object; delete it or rerun its job")
+    return value
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_result(result: dict, path: Path) -> None:
+    """Raise ValueError naming the file and field when a result lacks a field or has a wrong value."""
+    missing = [key for key in ("task", "family", "score", "strategy", "seed") if key not in result]
+    if missing:
+        raise ValueError(f"result file {path} lacks {missing}; it was not written by train.py")
+    problems = []
+    if result["family"] not in FAMILIES:
+        problems.append(f"family={result['family']!r} (expected one of {list(FAMILIES)})")
+    if not _is_number(result["score"]) or not 0 <= result["score"] <= 1:
+        problems.append(f"score={result['score']!r} (expected a number from 0 to 1)")
+    if not isinstance(result["seed"], int) or isinstance(result["seed"], bool):
+        problems.append(f"seed={result['seed']!r} (expected an integer)")
+    fraction = result.get("train_fraction", 1.0)
+    if not _is_number(fraction) or not 0 < fraction <= 1:
+        problems.append(f"train_fraction={fraction!r} (expected a number in (0, 1])")
+    if problems:
+        raise ValueError(f"result file {path} has invalid values: {', '.join(problems)}; delete it or rerun its task")
+
+
 def load_result_files(files: Iterable[Path]) -> list[dict]:
-    """Read result files; a file that is not valid JSON raises an error naming it."""
+    """Read and check result files; a broken file raises ValueError naming it."""
     results = []
     for path in files:
-        try:
-            result = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise ValueError(f"result file {path} is not valid JSON ({error}); delete it or rerun its task") from error
-        missing = [key for key in ("task", "family", "score", "strategy", "seed") if key not in result]
-        if missing:
-            raise ValueError(f"result file {path} lacks {missing}; it was not written by train.py")
+        result = _read_json(path, "result file")
+        check_result(result, path)
         result["_path"] = str(path)
         results.append(result)
     return results
@@ -90,20 +118,28 @@ def regime_of(result: dict) -> Regime:
 
 
 def task_cells(results: list[dict]) -> dict[Regime, dict[str, dict[str, Cell]]]:
-    """Return ``{regime: {strategy: {task: Cell}}}``; a repeated (strategy, task, seed) keeps the first file."""
+    """Return ``{regime: {strategy: {task: Cell}}}``.
+
+    Copies of one result (the same configuration hash) count once. Two results for the same
+    regime, strategy, task and seed that were computed with different settings (a sweep over
+    another setting, such as ``pretrain.mixing``) raise ValueError: one table cannot tell them apart.
+    """
     cells: dict[Regime, dict[str, dict[str, Cell]]] = defaultdict(lambda: defaultdict(dict))
+    first_file: dict[tuple, dict] = {}
     for result in results:
-        by_task = cells[regime_of(result)][result["strategy"]]
-        cell = by_task.setdefault(result["task"], Cell())
-        seed = int(result["seed"])
-        if seed in cell.by_seed:
-            if cell.by_seed[seed] != result["score"]:
-                log.warning(
-                    "%s repeats strategy %s, task %s, seed %d with another score; keeping the first file",
-                    result["_path"], result["strategy"], result["task"], seed,
+        regime = regime_of(result)
+        key = (regime, result["strategy"], result["task"], result["seed"])
+        if key in first_file:
+            earlier = first_file[key]
+            if earlier.get("config_hash") != result.get("config_hash") or earlier["score"] != result["score"]:
+                raise ValueError(
+                    f"{earlier['_path']} and {result['_path']} both contain strategy {result['strategy']}, task "
+                    f"{result['task']}, seed {result['seed']} ({regime.title}) but come from different settings; "
+                    "pass the runs of each setting to separate make_table.py calls"
                 )
             continue
-        cell.by_seed[seed] = result["score"]
+        first_file[key] = result
+        cells[regime][result["strategy"]].setdefault(result["task"], Cell()).by_seed[result["seed"]] = result["score"]
     return {regime: {strategy: dict(tasks) for strategy, tasks in strategies.items()} for regime, strategies in cells.items()}
 
 
@@ -152,7 +188,9 @@ class RegimeTable:
     families: dict[str, dict[str, Cell]]
 
     def delta(self, strategy: str, name: str) -> Cell | None:
-        """Delta of a task or family (``mean:<family>``) against ``none``."""
+        """Delta of a task or family (``mean:<family>``) against ``none``; None for the ``none`` row itself."""
+        if strategy == BASELINE:
+            return None
         if name.startswith("mean:"):
             family = name.split(":", 1)[1]
             cell = self.families.get(strategy, {}).get(family)
@@ -258,9 +296,12 @@ def load_diagnostics(run_dirs: Iterable[Path]) -> list[dict]:
 
     Every job of a sweep that reuses one pre-finetuning artifact contains a copy of its measurements.
     """
-    found: dict[tuple[str, int], dict] = {}
+    found: dict[tuple[str, int, str], dict] = {}
     for run_dir in run_dirs:
         for path in sorted(run_dir.rglob("pretrain/*/diagnostics.json")):
-            record = json.loads(path.read_text(encoding="utf-8"))
-            found.setdefault((record["strategy"], int(record["seed"])), record)
+            record = _read_json(path, "diagnostics file")
+            missing = [key for key in ("strategy", "seed", "steps") if key not in record]
+            if missing:
+                raise ValueError(f"diagnostics file {path} lacks {missing}; delete it or rerun its pre-finetuning")
+            found.setdefault((record["strategy"], record["seed"], str(record.get("config_hash"))), record)
     return [found[key] for key in sorted(found)]

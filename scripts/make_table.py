@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -61,10 +62,14 @@ def plot_gradient_cosine(records: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(6, 3.6))
+    counts = Counter((record["strategy"], record["seed"]) for record in records)
     for record in records:
         steps = [point["step"] for point in record["steps"]]
         cosines = [point["cosine"] for point in record["steps"]]
-        axis.plot(steps, cosines, marker=".", label=f"{record['strategy']} (seed {record['seed']})")
+        label = f"{record['strategy']} (seed {record['seed']})"
+        if counts[(record["strategy"], record["seed"])] > 1:
+            label += f" {str(record.get('config_hash'))[:8]}"  # runs with different settings
+        axis.plot(steps, cosines, marker=".", label=label)
     axis.axhline(0.0, color="grey", linewidth=0.8)
     axis.set_xlabel("pre-finetuning step")
     axis.set_ylabel("cosine(grad NER, grad TC)")
@@ -89,7 +94,11 @@ def main() -> None:
     if not results:
         sys.exit(f"error: no results/*.json below {[str(d) for d in args.run_dirs]}; pass run folders of train.py")
 
-    tables = build_tables(results)
+    try:
+        tables = build_tables(results)
+        diagnostics = [] if args.no_plots else load_diagnostics(args.run_dirs)
+    except ValueError as error:
+        sys.exit(f"error: {error}")
     args.out.mkdir(parents=True, exist_ok=True)
     markdown = render_markdown(tables)
     (args.out / "table.md").write_text(markdown, encoding="utf-8")
@@ -100,7 +109,6 @@ def main() -> None:
             name = f"families_{table.regime.slug}.png"
             plot_families(table, args.out / name)
             written.append(name)
-        diagnostics = load_diagnostics(args.run_dirs)
         if diagnostics:
             plot_gradient_cosine(diagnostics, args.out / "grad_cosine.png")
             written.append("grad_cosine.png")

@@ -5,10 +5,16 @@ from __future__ import annotations
 import math
 
 import pytest
+import pytorch_lightning as pl
 import torch
 
-from lightning_modules.backbone import load_backbone
+from datamodules.mixing import MixedFamilyLoader
+from lightning_modules.backbone import load_backbone, load_tokenizer
 from lightning_modules.diagnostics import gradient_agreement, layer_group, parameter_gradients
+from lightning_modules.encoder import AdaptedEncoder, build_lora_config
+from lightning_modules.pretrain_module import PretrainModule
+from lightning_modules.strategies import get_strategy
+from tests.test_encoder_routing import TAGS, _one_family_loader
 
 
 def _gradients(scale: float = 1.0) -> dict[str, torch.Tensor]:
@@ -79,3 +85,44 @@ def test_real_backbone_losses(compose_config, sign, expected):
     assert agreement["cosine"] == pytest.approx(expected, abs=1e-6)
     assert agreement["tensors"] > 10
     assert all(p.grad is None for p in backbone.parameters())
+
+
+class _ProbeData(pl.LightningDataModule):
+    """Two-family training data plus the fixed probe batches that the diagnostics read."""
+
+    def __init__(self, loaders: dict, probes: dict):
+        super().__init__()
+        self.loaders, self.probes = loaders, probes
+
+    def train_dataloader(self):
+        return MixedFamilyLoader(self.loaders, ["ner", "tc", "ner", "tc"])
+
+    def probe_batches(self) -> dict:
+        return self.probes
+
+
+def _train_tpl(compose_config, diagnostics: bool) -> PretrainModule:
+    cfg = compose_config(["debug=tiny", f"pretrain.diagnostics.enabled={str(diagnostics).lower()}",
+                          "pretrain.diagnostics.every_n_steps=1"])
+    tokenizer = load_tokenizer(cfg.backbone)
+    pl.seed_everything(0)
+    strategy = get_strategy("tpl")
+    encoder = AdaptedEncoder(load_backbone(cfg.backbone, seed=0), strategy.adapter_names, build_lora_config(cfg.adapter, 3))
+    module = PretrainModule(encoder, strategy, cfg.pretrain, num_silver_tags=len(TAGS))
+    loaders = {family: _one_family_loader(family, tokenizer).loaders[family] for family in ("ner", "tc")}
+    probes = {family: next(iter(loader)) for family, loader in loaders.items()}
+    trainer = pl.Trainer(max_steps=4, accelerator="cpu", logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(module, datamodule=_ProbeData(loaders, probes))
+    return module
+
+
+def test_diagnostics_leave_training_unchanged(compose_config):
+    measured = _train_tpl(compose_config, diagnostics=True)
+    plain = _train_tpl(compose_config, diagnostics=False)
+
+    assert [point["step"] for point in measured.diagnostics_history] == [0, 1, 2, 3]
+    assert plain.diagnostics_history == []
+    assert all(-1.0 <= point["cosine"] <= 1.0 for point in measured.diagnostics_history)
+    for (name, first), (_, second) in zip(measured.named_parameters(), plain.named_parameters(), strict=True):
+        assert torch.equal(first, second), name

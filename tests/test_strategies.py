@@ -139,3 +139,36 @@ def test_individual_shares_artifacts_with_source_rows(cfg):
     with open_dict(cfg):
         cfg.pretrain.strategy = "ner"
     assert pretrain_stage.pretrain_key(individual) == pretrain_stage.pretrain_key(cfg)
+
+
+def _key(cfg, strategy: str, *overrides: tuple[str, object]) -> str:
+    changed = cfg.copy()
+    with open_dict(changed):
+        changed.pretrain.strategy = strategy
+        for path, value in overrides:
+            node = changed
+            *parents, last = path.split(".")
+            for part in parents:
+                node = node[part]
+            node[last] = value
+    return pretrain_stage.pretrain_key(changed)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "setting", "value", "changes"),
+    [
+        ("ner", "pretrain.tc.temperature", 0.1, False),
+        ("ner", "pretrain.mixing", "proportional", False),
+        ("ner", "adapter.rank", 4, False),
+        ("ner", "pretrain.ner.max_sentences", 100, True),
+        ("tc", "pretrain.ner.teacher", "other", False),
+        ("tc", "pretrain.tc.temperature", 0.1, True),
+        ("tpl", "pretrain.tc.temperature", 0.1, True),
+        ("tpl", "pretrain.mixing", "proportional", True),
+        ("tpl", "adapter.rank", 4, True),
+        ("tpl_frozen", "pretrain.diagnostics.every_n_steps", 5, False),
+        ("naive", "pretrain.diagnostics.every_n_steps", 5, True),
+    ],
+)
+def test_pretrain_key_follows_relevant_settings(cfg, strategy, setting, value, changes):
+    assert (_key(cfg, strategy) != _key(cfg, strategy, (setting, value))) is changes

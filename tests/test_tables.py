@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from lightning_modules.tables import build_tables, render_csv, render_markdown
+from lightning_modules.tables import build_tables, load_result_files, render_csv, render_markdown
 from tests.conftest import REPO_ROOT
 
 # (strategy, seed, task, family, score); two NER and two TC tasks.
@@ -75,7 +75,8 @@ def test_family_mean_needs_every_task():
 def test_markdown_shows_points():
     markdown = render_markdown(_tables())
     assert "| tpl | 0,1 | 65.00 ± 0.00 | +4.00 ± 1.41 | 78.00 ± 2.83 | +7.00 ± 4.24 |" in markdown
-    assert "## mode lora, 0.1 of the training data" in markdown
+    assert "## mode lora, 10% of the training data" in markdown
+    assert "| none | 0,1 | 61.00 ± 1.41 |  | 71.00 ± 1.41 |  |" in markdown
 
 
 def test_csv_rows():
@@ -85,7 +86,34 @@ def test_csv_rows():
     assert float(row["delta_vs_none"]) == pytest.approx(0.07)
     assert row["seeds"] == "2"
     baseline = next(r for r in rows if r["strategy"] == "none" and r["task"] == "n1" and r["train_fraction"] == "0.1")
-    assert float(baseline["delta_vs_none"]) == 0.0
+    assert baseline["delta_vs_none"] == ""
+
+
+def test_results_of_different_settings_are_not_merged():
+    first = _result("tpl", 0, "n1", "ner", 0.5) | {"config_hash": "a"}
+    second = _result("tpl", 0, "n1", "ner", 0.6) | {"config_hash": "b", "_path": "other.json"}
+    with pytest.raises(ValueError, match="tpl-0-n1.json and other.json both contain strategy tpl"):
+        build_tables([first, second])
+
+
+def test_copies_of_one_result_count_once():
+    first = _result("tpl", 0, "n1", "ner", 0.5) | {"config_hash": "a"}
+    copy = first | {"_path": "copy.json"}
+    table = build_tables([first, copy])[0]
+    assert table.strategies["tpl"]["n1"].by_seed == {0: 0.5}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("score", None), ("score", 1.5), ("seed", "abc"), ("train_fraction", "abc"), ("family", "xx")],
+)
+def test_invalid_result_field_names_file_and_value(tmp_path, field, value):
+    path = tmp_path / "results" / "n1.json"
+    path.parent.mkdir()
+    result = {k: v for k, v in _result("tpl", 0, "n1", "ner", 0.5).items() if k != "_path"}
+    path.write_text(json.dumps(result | {field: value}))
+    with pytest.raises(ValueError, match=f"{path}.*{field}="):
+        load_result_files([path])
 
 
 def _write_run(folder, rows):
@@ -130,3 +158,16 @@ def test_script_names_broken_result_file(tmp_path):
     )
     assert completed.returncode != 0
     assert str(broken) in completed.stderr
+
+
+def test_script_names_broken_diagnostics_file(tmp_path):
+    _write_run(tmp_path / "sweep", SCORES)
+    broken = tmp_path / "sweep" / "tpl-0" / "pretrain" / "tpl" / "diagnostics.json"
+    broken.write_bytes(b"\xff\xfe")
+    completed = subprocess.run(
+        [sys.executable, "scripts/make_table.py", str(tmp_path / "sweep"), "--out", str(tmp_path / "out")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode != 0
+    assert str(broken) in completed.stderr
+    assert not (tmp_path / "out").exists()

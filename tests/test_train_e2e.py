@@ -79,3 +79,17 @@ def test_train_without_pretraining_skips_artifact(tmp_path, data_dir):
     assert result["strategy"] == "none"
     assert result["pretrain_config_hash"] is None
     assert not (tmp_path / "cache" / "pretrain").exists()
+
+
+def test_task_metric_selects_and_scores(tmp_path, data_dir):
+    tasks_dir = tmp_path / "tasks"
+    tasks_dir.mkdir()
+    record = (REPO_ROOT / "conf" / "tasks" / "trec.yaml").read_text()
+    (tasks_dir / "trec.yaml").write_text(record.replace("metric: accuracy", "metric: mcc"))
+
+    completed = _train(tmp_path, data_dir, "pretrain=none", "suite.tasks=[trec]", f"tasks_dir={tasks_dir}")
+
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    result = json.loads((tmp_path / "run" / "results" / "trec.json").read_text())
+    assert result["metric"] == "mcc"
+    assert result["score"] == result["test"]["mcc"]
