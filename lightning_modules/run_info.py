@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import subprocess
@@ -21,8 +22,14 @@ def config_hash(*parts: DictConfig | dict | Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+@functools.cache
 def git_commit(repo_dir: Path) -> str | None:
-    """Return the current commit of ``repo_dir`` with a ``-dirty`` suffix for uncommitted changes, or None."""
+    """Return the commit of ``repo_dir`` with a ``-dirty`` suffix for uncommitted changes, or None.
+
+    The answer is cached for the life of the process: ``train.py`` asks once at start, when the
+    code is imported, so every job of a sweep records the code it runs even if the checkout
+    changes meanwhile.
+    """
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=repo_dir, capture_output=True, text=True, check=True
