@@ -26,9 +26,9 @@ def config_hash(*parts: DictConfig | dict | Any) -> str:
 def git_commit(repo_dir: Path) -> str | None:
     """Return the commit of ``repo_dir`` with a ``-dirty`` suffix for uncommitted changes, or None.
 
-    The answer is cached for the life of the process: ``train.py`` asks once at start, when the
-    code is imported, so every job of a sweep records the code it runs even if the checkout
-    changes meanwhile.
+    The result is cached for the life of the process. ``train.py`` calls this once at start, right
+    after importing the code, so every job of a sweep records the code it runs even if the
+    checkout changes meanwhile.
     """
     try:
         commit = subprocess.run(
