@@ -11,7 +11,7 @@ from __future__ import annotations
 import typing
 
 import torch
-from lightning_fabric.connector import _PRECISION_INPUT
+from lightning_fabric.connector import _PRECISION_INPUT, _convert_precision_to_unified_args
 from omegaconf import DictConfig, open_dict
 
 AUTO = "auto"
@@ -37,10 +37,17 @@ def cpu_supports_bf16() -> bool:
 
 
 def resolve_precision(precision: str | int, accelerator: str) -> str:
-    """Return the Lightning precision string for ``precision``, replacing ``auto`` by the hardware's choice."""
-    if str(precision) != AUTO:
-        return str(precision)
+    """Return the precision Lightning will use: ``auto`` becomes the hardware's choice.
+
+    Legacy values (``16``, ``"bf16"``, ...) become Lightning's full names (``16-mixed``, ...), and
+    ``16-mixed`` on a CPU becomes ``bf16-mixed``, the precision Lightning switches to there.
+    """
     uses_cuda = accelerator in ("gpu", "cuda") or (accelerator == AUTO and torch.cuda.is_available())
+    if str(precision) != AUTO:
+        unified = str(_convert_precision_to_unified_args(precision))
+        if unified == "16-mixed" and not uses_cuda:
+            return "bf16-mixed"
+        return unified
     if uses_cuda:
         return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
     if accelerator in ("cpu", AUTO) and not _mps_selected(accelerator) and cpu_supports_bf16():

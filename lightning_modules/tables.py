@@ -63,18 +63,19 @@ def find_result_files(run_dirs: Iterable[Path]) -> list[Path]:
     files = []
     for run_dir in run_dirs:
         if not run_dir.is_dir():
-            raise FileNotFoundError(f"{run_dir} is not a folder; pass run folders of train.py (or a multirun folder)")
+            state = "is not a folder" if run_dir.exists() else "does not exist"
+            raise FileNotFoundError(f"{run_dir} {state}; pass run folders of train.py (or a multirun folder)")
         files.extend(sorted(run_dir.rglob("results/*.json")))
-    return files
+    return list(dict.fromkeys(path.resolve() for path in files))
 
 
 def _read_json(path: Path, kind: str) -> dict:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{kind} {path} is not valid UTF-8 JSON ({error}); delete it or rerun its job") from error
+        raise ValueError(f"{kind} {path} is not valid UTF-8 JSON ({error}); delete it or rerun its task") from error
     if not isinstance(value, dict):
-        raise ValueError(f"{kind} {path} is not a JSON object; delete it or rerun its job")
+        raise ValueError(f"{kind} {path} is not a JSON object; delete it or rerun its task")
     return value
 
 
@@ -86,7 +87,7 @@ def check_result(result: dict, path: Path) -> None:
     """Raise ValueError naming the file and field when a result lacks a field or has a wrong value."""
     missing = [key for key in ("task", "family", "score", "strategy", "seed") if key not in result]
     if missing:
-        raise ValueError(f"result file {path} lacks {missing}; it was not written by train.py")
+        raise ValueError(f"result file {path} lacks {missing}, so train.py did not write it; remove it from the run folder")
     problems = []
     if result["family"] not in FAMILIES:
         problems.append(f"family={result['family']!r} (expected one of {list(FAMILIES)})")
@@ -131,12 +132,14 @@ def task_cells(results: list[dict]) -> dict[Regime, dict[str, dict[str, Cell]]]:
         key = (regime, result["strategy"], result["task"], result["seed"])
         if key in first_file:
             earlier = first_file[key]
-            if earlier.get("config_hash") != result.get("config_hash") or earlier["score"] != result["score"]:
-                raise ValueError(
-                    f"{earlier['_path']} and {result['_path']} both contain strategy {result['strategy']}, task "
-                    f"{result['task']}, seed {result['seed']} ({regime.title}) but come from different settings; "
-                    "pass the runs of each setting to separate make_table.py calls"
-                )
+            where = (f"{earlier['_path']} and {result['_path']} both contain strategy {result['strategy']}, task "
+                     f"{result['task']}, seed {result['seed']} ({regime.title})")
+            if earlier.get("config_hash") != result.get("config_hash"):
+                raise ValueError(f"{where} but come from different settings; "
+                                 "pass the runs of each setting to separate make_table.py calls")
+            if earlier["score"] != result["score"]:
+                raise ValueError(f"{where} with the same settings but different scores (a repeated or "
+                                 "non-deterministic run); pass only one of the two run folders")
             continue
         first_file[key] = result
         cells[regime][result["strategy"]].setdefault(result["task"], Cell()).by_seed[result["seed"]] = result["score"]
@@ -145,7 +148,11 @@ def task_cells(results: list[dict]) -> dict[Regime, dict[str, dict[str, Cell]]]:
 
 def add_individual_row(strategies: dict[str, dict[str, Cell]], families: dict[str, str]) -> None:
     """Add the ``individual`` row (NER tasks of ``ner``, TC tasks of ``tc``) when both rows exist and it does not."""
-    if INDIVIDUAL in strategies or "ner" not in strategies or "tc" not in strategies:
+    if "ner" not in strategies or "tc" not in strategies:
+        return
+    if INDIVIDUAL in strategies:
+        log.warning("Runs of strategy individual are given, so the individual row shows them and is not "
+                    "composed from the ner and tc rows")
         return
     strategies[INDIVIDUAL] = {
         task: cell
@@ -238,8 +245,8 @@ def render_markdown(tables: list[RegimeTable]) -> str:
     """Render every regime as a family summary followed by per-task scores (points, 0-100)."""
     lines = [
         "Scores in points (0-100): entity F1 for NER, accuracy for TC; mean ± sample standard deviation over seeds.",
-        "Δ: paired difference against `none` over the seeds both rows have. `individual` takes its NER tasks",
-        "from the `ner` row and its TC tasks from the `tc` row (two backbones).",
+        "Δ: paired difference against `none` over the seeds both rows have. Unless runs of strategy `individual`",
+        "are given, `individual` takes its NER tasks from the `ner` row and its TC tasks from the `tc` row.",
         "",
     ]
     for table in tables:

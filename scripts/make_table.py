@@ -99,6 +99,8 @@ def main() -> None:
         diagnostics = [] if args.no_plots else load_diagnostics(args.run_dirs)
     except ValueError as error:
         sys.exit(f"error: {error}")
+    if args.out.exists() and not args.out.is_dir():
+        sys.exit(f"error: --out {args.out} is a file; give a folder for the tables and plots")
     args.out.mkdir(parents=True, exist_ok=True)
     markdown = render_markdown(tables)
     (args.out / "table.md").write_text(markdown, encoding="utf-8")

@@ -10,9 +10,14 @@ from lightning_modules import precision
 from lightning_modules.losses import info_nce
 
 
-@pytest.mark.parametrize("value", ["32-true", "bf16-mixed", "16-mixed", 32])
-def test_explicit_precision_is_kept(value):
-    assert precision.resolve_precision(value, "cpu") == str(value)
+@pytest.mark.parametrize(
+    ("value", "accelerator", "expected"),
+    [("32-true", "cpu", "32-true"), ("bf16-mixed", "cpu", "bf16-mixed"), (32, "cpu", "32-true"),
+     ("bf16", "cpu", "bf16-mixed"), (16, "cpu", "bf16-mixed"), ("16-mixed", "cpu", "bf16-mixed"),
+     ("16-mixed", "gpu", "16-mixed"), ("16", "gpu", "16-mixed")],
+)
+def test_explicit_precision_gets_lightning_name(value, accelerator, expected):
+    assert precision.resolve_precision(value, accelerator) == expected
 
 
 @pytest.mark.parametrize(("bf16", "expected"), [(True, "bf16-mixed"), (False, "32-true")])

@@ -96,6 +96,21 @@ def test_results_of_different_settings_are_not_merged():
         build_tables([first, second])
 
 
+def test_same_settings_with_different_scores_are_named():
+    first = _result("tpl", 0, "n1", "ner", 0.5) | {"config_hash": "a"}
+    second = _result("tpl", 0, "n1", "ner", 0.6) | {"config_hash": "a", "_path": "other.json"}
+    with pytest.raises(ValueError, match="same settings but different scores"):
+        build_tables([first, second])
+
+
+def test_runs_of_individual_replace_the_composed_row():
+    results = [_result(*row) for row in SCORES]
+    results += [_result("individual", 0, task, family, 0.9) for task, family in (("n1", "ner"), ("n2", "ner"))]
+    table = build_tables(results)[0]
+    assert table.strategies["individual"]["n1"].by_seed == {0: 0.9}
+    assert "t1" not in table.strategies["individual"]
+
+
 def test_copies_of_one_result_count_once():
     first = _result("tpl", 0, "n1", "ner", 0.5) | {"config_hash": "a"}
     copy = first | {"_path": "copy.json"}
