@@ -42,7 +42,7 @@ def family_schedule(sizes: Mapping[str, int], mode: str, num_steps: int, seed: i
     """Return the family of every step: alternating for round_robin, every family for sum, seeded draws otherwise."""
     families = list(sizes)
     if mode == "sum":
-        family_probabilities(sizes, mode)  # validates the sizes
+        family_probabilities(sizes, mode)  # raises on an empty family
         return [SUM_STEP] * num_steps
     if mode == "round_robin":
         family_probabilities(sizes, mode)  # validates the sizes

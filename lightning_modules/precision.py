@@ -29,7 +29,8 @@ PRECISIONS = (AUTO, *_literal_values(_PRECISION_INPUT))
 
 
 def cpu_supports_bf16() -> bool:
-    """Return whether oneDNN runs bfloat16 matrix products natively on this CPU, which makes them faster than float32."""
+    """Return whether oneDNN runs bfloat16 matrix products natively on this CPU (see scripts/bench_precision.py)."""
+    # NOTE: this is a private torch op. If a torch release drops it, auto falls back to float32 on CPUs.
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):

@@ -147,7 +147,10 @@ def task_cells(results: list[dict]) -> dict[Regime, dict[str, dict[str, Cell]]]:
 
 
 def add_individual_row(strategies: dict[str, dict[str, Cell]], families: dict[str, str]) -> None:
-    """Add the ``individual`` row (NER tasks of ``ner``, TC tasks of ``tc``) when both rows exist and it does not."""
+    """Compose the ``individual`` row from the NER tasks of ``ner`` and the TC tasks of ``tc``.
+
+    Nothing is added when either row is missing, or when runs of strategy ``individual`` exist.
+    """
     if "ner" not in strategies or "tc" not in strategies:
         return
     if INDIVIDUAL in strategies:

@@ -65,7 +65,7 @@ def test_all_zero_loss_weights_are_rejected(compose_config):
         check_config(cfg, get_strategy("tpl"))
 
 
-def test_zero_weight_of_unused_family_is_accepted(compose_config):
+def test_unused_family_weight_accepted(compose_config):
     check_config(compose_config(["pretrain.loss_weights.tc=0"]), get_strategy("ner"))
 
 

@@ -11,10 +11,8 @@ import torch
 from datamodules.mixing import MixedFamilyLoader
 from lightning_modules.backbone import load_backbone, load_tokenizer
 from lightning_modules.diagnostics import gradient_agreement, layer_group, parameter_gradients
-from lightning_modules.encoder import AdaptedEncoder, build_lora_config
 from lightning_modules.pretrain_module import PretrainModule
-from lightning_modules.strategies import get_strategy
-from tests.test_encoder_routing import TAGS, _one_family_loader
+from tests.test_encoder_routing import _one_family_loader, _tpl_module
 
 
 def _gradients(scale: float = 1.0) -> dict[str, torch.Tensor]:
@@ -106,9 +104,7 @@ def _train_tpl(compose_config, diagnostics: bool) -> PretrainModule:
                           "pretrain.diagnostics.every_n_steps=1"])
     tokenizer = load_tokenizer(cfg.backbone)
     pl.seed_everything(0)
-    strategy = get_strategy("tpl")
-    encoder = AdaptedEncoder(load_backbone(cfg.backbone, seed=0), strategy.adapter_names, build_lora_config(cfg.adapter, 3))
-    module = PretrainModule(encoder, strategy, cfg.pretrain, num_silver_tags=len(TAGS))
+    module = _tpl_module(cfg)
     loaders = {family: _one_family_loader(family, tokenizer).loaders[family] for family in ("ner", "tc")}
     probes = {family: next(iter(loader)) for family, loader in loaders.items()}
     trainer = pl.Trainer(max_steps=4, accelerator="cpu", logger=False, enable_checkpointing=False,

@@ -47,8 +47,7 @@ def _one_family_loader(family: str, tokenizer) -> MixedFamilyLoader:
     return MixedFamilyLoader({family: loader}, [family])
 
 
-def _train_one_step(cfg, family: str):
-    tokenizer = load_tokenizer(cfg.backbone)
+def _tpl_module(cfg) -> PretrainModule:
     backbone = load_backbone(cfg.backbone, seed=0)
     strategy = get_strategy("tpl")
     lora = build_lora_config(cfg.adapter, backbone.config.num_hidden_layers)
@@ -58,12 +57,22 @@ def _train_one_step(cfg, family: str):
         for name, parameter in encoder.named_parameters():
             if ".lora_B." in name:
                 parameter.normal_(std=0.02)
-    module = PretrainModule(encoder, strategy, cfg.pretrain, num_silver_tags=len(TAGS))
+    return PretrainModule(encoder, strategy, cfg.pretrain, num_silver_tags=len(TAGS))
+
+
+def _fit_one_step(module: PretrainModule, loader: MixedFamilyLoader) -> tuple[dict, dict]:
+    """Train one step and return the parameters before and after it."""
     before = _snapshot(module)
     trainer = pl.Trainer(max_steps=1, accelerator="cpu", logger=False, enable_checkpointing=False,
                          enable_progress_bar=False, enable_model_summary=False)
-    trainer.fit(module, train_dataloaders=_one_family_loader(family, tokenizer))
-    return module, before, _snapshot(module)
+    trainer.fit(module, train_dataloaders=loader)
+    return before, _snapshot(module)
+
+
+def _train_one_step(cfg, family: str):
+    module = _tpl_module(cfg)
+    before, after = _fit_one_step(module, _one_family_loader(family, load_tokenizer(cfg.backbone)))
+    return module, before, after
 
 
 @pytest.mark.parametrize(("family", "other"), [("ner", "tc"), ("tc", "ner")])
@@ -123,20 +132,10 @@ def test_non_finite_loss_stops_pretraining(cfg):
 
 def test_sum_step_updates_both_adapters(cfg):
     tokenizer = load_tokenizer(cfg.backbone)
-    backbone = load_backbone(cfg.backbone, seed=0)
-    strategy = get_strategy("tpl")
-    encoder = AdaptedEncoder(backbone, strategy.adapter_names, build_lora_config(cfg.adapter, 3))
-    with torch.no_grad():
-        for name, parameter in encoder.named_parameters():
-            if ".lora_B." in name:
-                parameter.normal_(std=0.02)
-    module = PretrainModule(encoder, strategy, cfg.pretrain, num_silver_tags=len(TAGS))
+    module = _tpl_module(cfg)
     loaders = {family: _one_family_loader(family, tokenizer).loaders[family] for family in ("ner", "tc")}
-    before = _snapshot(module)
-    trainer = pl.Trainer(max_steps=1, accelerator="cpu", logger=False, enable_checkpointing=False,
-                         enable_progress_bar=False, enable_model_summary=False)
-    trainer.fit(module, train_dataloaders=MixedFamilyLoader(loaders, [SUM_STEP]))
-    after = _snapshot(module)
+
+    before, after = _fit_one_step(module, MixedFamilyLoader(loaders, [SUM_STEP]))
 
     assert module.steps_per_family == {"ner": 1, "tc": 1}
     for family in ("ner", "tc"):

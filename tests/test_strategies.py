@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from omegaconf import open_dict
 
 from lightning_modules import pretrain_stage
 from lightning_modules.backbone import load_backbone, load_tokenizer
+from lightning_modules.downstream_module import DownstreamModule
 from lightning_modules.downstream_stage import TASK_ADAPTER, build_task_encoder
 from lightning_modules.encoder import AdaptedEncoder, adapter_of, build_lora_config
 from lightning_modules.pretrain_module import PretrainModule
@@ -68,12 +70,12 @@ def test_routing_keeps_trainable_set(cfg, name):
         assert _trainable_owners(module.encoder) == before
 
 
-def test_every_pretraining_strategy_is_covered():
+def test_expected_table_covers_strategies():
     with_stage = {name for name, strategy in STRATEGIES.items() if strategy.families}
     assert with_stage == set(EXPECTED)
 
 
-def test_interference_measured_only_with_shared_trained_backbone():
+def test_interference_needs_shared_trained_backbone():
     measurable = {name for name, strategy in STRATEGIES.items() if strategy.interference_measurable}
     assert measurable == {"naive", "tpl", "shared_lora"}
 
@@ -115,7 +117,7 @@ def test_fresh_task_lora_has_zero_b(cfg):
     assert all(torch.count_nonzero(p) == 0 for p in lora_b)
 
 
-def test_individual_starts_each_family_from_its_source(cfg, monkeypatch, tmp_path):
+def test_individual_family_start_points(cfg, monkeypatch, tmp_path):
     calls = []
 
     def fake_run(source_cfg, strategy, tokenizer, run_dir, repo_dir):
@@ -134,7 +136,7 @@ def test_individual_starts_each_family_from_its_source(cfg, monkeypatch, tmp_pat
     assert points["ner"].pretrain_key != points["tc"].pretrain_key
 
 
-def test_individual_shares_artifacts_with_source_rows(cfg):
+def test_individual_reuses_source_artifacts(cfg):
     individual = pretrain_stage.source_config(cfg, "ner")
     with open_dict(cfg):
         cfg.pretrain.strategy = "ner"
@@ -172,3 +174,20 @@ def _key(cfg, strategy: str, *overrides: tuple[str, object]) -> str:
 )
 def test_pretrain_key_follows_relevant_settings(cfg, strategy, setting, value, changes):
     assert (_key(cfg, strategy) != _key(cfg, strategy, (setting, value))) is changes
+
+
+@pytest.mark.parametrize(("mode", "group_lrs"), [("full", [5.0e-5, 2.0e-3]), ("lora", [2.0e-3]), ("linear", [2.0e-3])])
+def test_downstream_learning_rate_groups(cfg, monkeypatch, mode, group_lrs):
+    with open_dict(cfg):
+        cfg.downstream.mode = mode
+    encoder = build_task_encoder(cfg, start=None)
+    adapter = TASK_ADAPTER if mode == "lora" else None
+    module = DownstreamModule(encoder, "tc", ["a", "b"], cfg.downstream, adapter=adapter)
+    monkeypatch.setattr(DownstreamModule, "trainer", SimpleNamespace(max_steps=10))
+
+    optimizer = module.configure_optimizers()["optimizer"]
+
+    assert [group["initial_lr"] for group in optimizer.param_groups] == group_lrs
+    if mode == "full":
+        backbone = {id(p) for p in encoder.backbone_parameters()}
+        assert {id(p) for p in optimizer.param_groups[0]["params"]} == backbone

@@ -89,21 +89,21 @@ def test_csv_rows():
     assert baseline["delta_vs_none"] == ""
 
 
-def test_results_of_different_settings_are_not_merged():
+def test_different_settings_not_merged():
     first = _result("tpl", 0, "n1", "ner", 0.5) | {"config_hash": "a"}
     second = _result("tpl", 0, "n1", "ner", 0.6) | {"config_hash": "b", "_path": "other.json"}
     with pytest.raises(ValueError, match="tpl-0-n1.json and other.json both contain strategy tpl"):
         build_tables([first, second])
 
 
-def test_same_settings_with_different_scores_are_named():
+def test_repeated_run_scores_rejected():
     first = _result("tpl", 0, "n1", "ner", 0.5) | {"config_hash": "a"}
     second = _result("tpl", 0, "n1", "ner", 0.6) | {"config_hash": "a", "_path": "other.json"}
     with pytest.raises(ValueError, match="same settings but different scores"):
         build_tables([first, second])
 
 
-def test_runs_of_individual_replace_the_composed_row():
+def test_individual_runs_replace_composed_row():
     results = [_result(*row) for row in SCORES]
     results += [_result("individual", 0, task, family, 0.9) for task, family in (("n1", "ner"), ("n2", "ner"))]
     table = build_tables(results)[0]
@@ -122,7 +122,7 @@ def test_copies_of_one_result_count_once():
     ("field", "value"),
     [("score", None), ("score", 1.5), ("seed", "abc"), ("train_fraction", "abc"), ("family", "xx")],
 )
-def test_invalid_result_field_names_file_and_value(tmp_path, field, value):
+def test_invalid_result_field_named(tmp_path, field, value):
     path = tmp_path / "results" / "n1.json"
     path.parent.mkdir()
     result = {k: v for k, v in _result("tpl", 0, "n1", "ner", 0.5).items() if k != "_path"}
